@@ -1,0 +1,18 @@
+# INTERFACE targets linked PRIVATE into every target: one place for warnings and
+# sanitizer options.
+add_library(qops_settings INTERFACE)
+target_compile_options(qops_settings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+  -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+if(QOPS_WERROR)
+  target_compile_options(qops_settings INTERFACE -Werror)
+endif()
+target_compile_definitions(qops_settings INTERFACE
+  QOPS_VERSION="${PROJECT_VERSION}" _FILE_OFFSET_BITS=64)
+
+if(QOPS_SANITIZE)
+  target_compile_options(qops_settings INTERFACE
+    -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+  target_link_options(qops_settings INTERFACE -fsanitize=address,undefined)
+endif()

@@ -1,0 +1,194 @@
+#include "policy/jobs.hpp"
+
+#include "policy/document.hpp"
+#include "policy/store.hpp"
+#include "redis/client.hpp"
+#include "util/atomic_file.hpp"
+#include "util/log.hpp"
+#include "util/process.hpp"
+#include "util/time.hpp"
+
+#include <fmt/format.h>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace qops::policy {
+namespace {
+
+// The lock outlives the longest legitimate run: generator plus Redis round trips.
+std::chrono::milliseconds lock_ttl(const RefreshOptions& o) {
+    return o.generator_timeout + 6 * o.redis_timeout + std::chrono::seconds(10);
+}
+
+std::string generator_name(const std::string& command) {
+    std::string first = command.substr(0, command.find_first_of(" \t"));
+    auto slash = first.rfind('/');
+    if (slash != std::string::npos) first = first.substr(slash + 1);
+    auto dot = first.rfind('.');
+    if (dot != std::string::npos && dot > 0) first = first.substr(0, dot);
+    return first.empty() ? "generator" : first;
+}
+
+// Obtains the document text from the generator or the file. Errors: usage (exit 2).
+Result<std::string> obtain_document(const RefreshOptions& o) {
+    if (o.generator.empty()) {
+        auto text = read_file(o.policy_file, k_max_document_bytes);
+        if (!text) return Error{ExitCode::usage, fmt::format("cannot load policy: {}", text.error().message)};
+        return text;
+    }
+    ProcessOptions po;
+    po.timeout = o.generator_timeout;
+    po.max_output = k_max_document_bytes;
+    auto r = run_shell(o.generator, po);
+    if (!r) return Error{ExitCode::usage, fmt::format("cannot run generator: {}", r.error().message)};
+    if (r->timed_out)
+        return Error{ExitCode::usage,
+                     fmt::format("generator did not finish within {} ms and was killed", o.generator_timeout.count())};
+    if (r->output_truncated)
+        return Error{ExitCode::usage, fmt::format("generator printed more than {} bytes", k_max_document_bytes)};
+    if (r->term_signal != 0) return Error{ExitCode::usage, fmt::format("generator was killed by signal {}", r->term_signal)};
+    if (r->exit_status != 0) return Error{ExitCode::usage, fmt::format("generator exited with status {}", r->exit_status)};
+    return std::move(r->out);
+}
+
+void add_policy_gauges(JobMetrics& metrics, const Sealed& s) {
+    metrics.gauge("quantum_policy_valid_until_timestamp_seconds", "valid_until_epoch of the current policy.",
+                  static_cast<double>(s.valid_until_epoch));
+    metrics.gauge("quantum_policy_universe_count", "Number of symbols in the current policy.",
+                  static_cast<double>(s.doc.universe.size()));
+}
+
+} // namespace
+
+ExitCode run_refresh(const RefreshOptions& o, JobMetrics& metrics) {
+    const std::string source = o.generator.empty() ? o.policy_file : o.generator;
+    if (o.dry_run) {
+        auto text = obtain_document(o);
+        if (!text) throw Failure(text.error());
+        auto doc = value_or_throw(parse_document(*text));
+        Sealed s = seal(std::move(doc), now_epoch_seconds(),
+                        o.generator.empty() ? "policy-refresh" : generator_name(o.generator));
+        log::ok("Policy valid (dry run, nothing written): version={} hash={} universe={} leverage={}",
+                s.doc.policy_version, s.policy_hash.substr(0, 8), s.doc.universe.size(), s.leverage_range());
+        if (o.json)
+            std::cout << nlohmann::json{{"policy_version", s.doc.policy_version}, {"policy_hash", s.policy_hash},
+                                        {"policy_json", s.policy_json}, {"dry_run", true}}
+                             .dump()
+                      << "\n";
+        else
+            std::cout << s.policy_hash << "\n";
+        return ExitCode::ok;
+    }
+
+    auto redis = value_or_throw(redis::connect_url(o.redis_url, {o.redis_timeout, "policy-refresh"}));
+    auto attempt = value_or_throw(RefreshLock::acquire(redis, lock_ttl(o)));
+    if (!attempt.lock) {
+        log::info("Another refresh holds {} (owner {}, {} ms left), skipping", k_lock_key,
+                  attempt.holder.empty() ? "unknown" : attempt.holder, attempt.holder_ttl_ms);
+        metrics.gauge("quantum_policy_refresh_skipped", "1 when the last run found the refresh lock held.", 1);
+        return ExitCode::ok;
+    }
+    RefreshLock lock = std::move(*attempt.lock);
+    // Released on every path below, including failures.
+    struct Releaser {
+        redis::Client& r;
+        RefreshLock& l;
+        ~Releaser() {
+            auto released = l.release(r);
+            if (released && !*released) log::warn("refresh lock expired before release, ignoring");
+        }
+    } releaser{redis, lock};
+
+    if (o.generator.empty())
+        log::info("Loading policy from {}...", source);
+    else
+        log::info("Generating fresh policy with '{}'...", source);
+    auto text = obtain_document(o);
+    if (!text) throw Failure(text.error());
+    auto doc = parse_document(*text);
+    if (!doc) throw Failure(doc.error());
+    log::ok("Policy {} successfully", o.generator.empty() ? "loaded" : "generated");
+
+    Sealed sealed = seal(std::move(*doc), now_epoch_seconds(),
+                         o.generator.empty() ? "policy-refresh" : generator_name(o.generator));
+    value_or_throw(save(redis, sealed));
+
+    // Fail-open: the audit trail never fails or undoes the save.
+    auto audit = publish_audit(redis, sealed);
+    if (!audit) log::warn("Audit entry not written to {}: {}, policy saved anyway", k_audit_stream, audit.error().message);
+
+    log::info("Validating policy in Redis...");
+    auto fields = value_or_throw(read_fields(redis));
+    const int64_t now = now_epoch_seconds();
+    auto stored = verify_fields(fields, now);
+    if (!stored) {
+        log::fail("Policy validation failed: {}", stored.error().message);
+        return ExitCode::integrity;
+    }
+    if (stored->policy_hash != sealed.policy_hash) {
+        log::fail("Policy in Redis is not the one just written (hash {} instead of {})", stored->policy_hash.substr(0, 8),
+                  sealed.policy_hash.substr(0, 8));
+        return ExitCode::integrity;
+    }
+    add_policy_gauges(metrics, *stored);
+    const int64_t valid_for = stored->valid_until_epoch - now;
+    log::ok("Policy validated: version={} hash={} valid_for={}min", stored->doc.policy_version,
+            stored->policy_hash.substr(0, 8), valid_for / 60);
+    if (stored->valid_until_epoch <= now + k_freshness_margin_seconds) {
+        log::fail("Policy expires within the {} s freshness margin (valid_until={})", k_freshness_margin_seconds,
+                  stored->valid_until_epoch);
+        return ExitCode::reported;
+    }
+    log::ok("Policy universe: {} symbols", stored->doc.universe.size());
+    log::ok("Policy refresh completed successfully");
+    log::info("Valid until: {} UTC", human_utc(stored->valid_until_epoch));
+    if (o.json)
+        std::cout << nlohmann::json{{"policy_version", stored->doc.policy_version},
+                                    {"policy_hash", stored->policy_hash},
+                                    {"valid_until_epoch", stored->valid_until_epoch},
+                                    {"created_at_epoch", stored->created_at_epoch},
+                                    {"universe_count", stored->doc.universe.size()},
+                                    {"leverage_range", stored->leverage_range()},
+                                    {"audit_id", audit ? nlohmann::json(*audit) : nlohmann::json(nullptr)}}
+                         .dump()
+                  << "\n";
+    return ExitCode::ok;
+}
+
+ExitCode run_show(const ShowOptions& o, JobMetrics& metrics) {
+    auto redis = value_or_throw(redis::connect_url(o.redis_url, {o.redis_timeout, "policy-show"}));
+    const int64_t now = now_epoch_seconds();
+    auto sealed = load(redis, now);
+    if (!sealed) {
+        // Fail-closed: no fallback policy, ever.
+        log::fail("No valid policy: {}", sealed.error().message);
+        return sealed.error().code;
+    }
+    add_policy_gauges(metrics, *sealed);
+    const auto& s = *sealed;
+    if (o.json) {
+        std::cout << s.policy_json << "\n";
+    } else {
+        std::string universe;
+        for (const auto& sym : s.doc.universe) universe += (universe.empty() ? "" : " ") + sym;
+        std::cout << fmt::format("policy_version:  {}\n"
+                                 "policy_hash:     {}\n"
+                                 "created_at:      {} UTC ({})\n"
+                                 "valid_until:     {} UTC ({}, in {} min)\n"
+                                 "generator:       {}\n"
+                                 "exit_owner:      {}\n"
+                                 "leverage_range:  {}\n"
+                                 "universe ({}):   {}\n",
+                                 s.doc.policy_version, s.policy_hash, human_utc(s.created_at_epoch), s.created_at_epoch,
+                                 human_utc(s.valid_until_epoch), s.valid_until_epoch, (s.valid_until_epoch - now) / 60,
+                                 s.doc.generator, s.doc.exit_owner, s.leverage_range(), s.doc.universe.size(), universe);
+    }
+    if (s.valid_until_epoch <= now + k_freshness_margin_seconds)
+        log::warn("Policy expires in {} s, within the {} s freshness margin: is policy-refresh running?",
+                  s.valid_until_epoch - now, k_freshness_margin_seconds);
+    else
+        log::ok("Policy valid: version={} hash={}", s.doc.policy_version, s.policy_hash.substr(0, 8));
+    return ExitCode::ok;
+}
+
+} // namespace qops::policy

@@ -1,0 +1,105 @@
+#include "policy/store.hpp"
+
+#include "util/crypto.hpp"
+
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace qops::policy {
+namespace {
+
+Error reply_error(const std::string& what, const redis::Reply& r) {
+    return Error{ExitCode::unavailable, fmt::format("{}: Redis replied {}", what, r.str())};
+}
+
+constexpr const char* k_release_script =
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
+
+} // namespace
+
+Result<void> save(redis::Client& redis, const Sealed& sealed) {
+    std::vector<std::string> hset{"HSET", k_policy_key};
+    for (const auto& [k, v] : sealed.hash_fields()) {
+        hset.push_back(k);
+        hset.push_back(v);
+    }
+    auto replies = redis.pipeline({{"MULTI"},
+                                   {"DEL", k_policy_key},
+                                   hset,
+                                   {"EXPIREAT", k_policy_key, std::to_string(sealed.valid_until_epoch)},
+                                   {"EXEC"}});
+    if (!replies) return replies.error();
+    const auto& exec = replies->back();
+    if (redis::is_error_reply(exec)) return reply_error("policy save (EXEC)", exec);
+    if (!exec.is_array() || exec.size() != 3) return Error{ExitCode::unavailable, "policy save: transaction aborted"};
+    for (size_t i = 0; i < exec.size(); ++i)
+        if (redis::is_error_reply(exec.element(i))) return reply_error("policy save", exec.element(i));
+    for (size_t i = 0; i + 1 < replies->size(); ++i)
+        if (redis::is_error_reply((*replies)[i])) return reply_error("policy save", (*replies)[i]);
+    return {};
+}
+
+Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed) {
+    const auto f = sealed.hash_fields();
+    std::vector<std::string> cmd{"XADD", k_audit_stream, "MAXLEN", "~", std::to_string(k_audit_maxlen), "*"};
+    for (const char* key : {"policy_version", "policy_hash", "valid_until_epoch", "created_at_epoch", "generator",
+                            "universe_count", "leverage_range"}) {
+        cmd.emplace_back(key);
+        cmd.push_back(f.at(key));
+    }
+    auto r = redis.command(cmd);
+    if (!r) return r.error();
+    if (redis::is_error_reply(*r)) return reply_error("audit XADD", *r);
+    return std::string(r->str());
+}
+
+Result<std::map<std::string, std::string>> read_fields(redis::Client& redis) {
+    auto r = redis.command({"HGETALL", k_policy_key});
+    if (!r) return r.error();
+    if (redis::is_error_reply(*r)) return reply_error("HGETALL " + std::string(k_policy_key), *r);
+    std::map<std::string, std::string> out;
+    for (size_t i = 0; i + 1 < r->size(); i += 2)
+        out.emplace(std::string(r->element(i).str()), std::string(r->element(i + 1).str()));
+    return out;
+}
+
+Result<Sealed> load(redis::Client& redis, int64_t now_epoch) {
+    auto fields = read_fields(redis);
+    if (!fields) return fields.error();
+    return verify_fields(*fields, now_epoch);
+}
+
+std::string make_lock_token() {
+    unsigned char rnd[8];
+    if (RAND_bytes(rnd, sizeof rnd) != 1) throw std::runtime_error("RAND_bytes failed");
+    char host[256] = "unknown";
+    ::gethostname(host, sizeof host - 1);
+    return fmt::format("{}:{}:{}", host, ::getpid(), to_hex(rnd, sizeof rnd));
+}
+
+Result<LockAttempt> RefreshLock::acquire(redis::Client& redis, std::chrono::milliseconds ttl) {
+    std::string token = make_lock_token();
+    auto r = redis.command({"SET", k_lock_key, token, "NX", "PX", std::to_string(ttl.count())});
+    if (!r) return r.error();
+    if (redis::is_error_reply(*r)) return reply_error("lock SET", *r);
+    LockAttempt a;
+    if (r->is_string() && r->str() == "OK") {
+        a.lock = RefreshLock(std::move(token));
+        return a;
+    }
+    auto holder = redis.pipeline({{"GET", k_lock_key}, {"PTTL", k_lock_key}});
+    if (holder && (*holder)[0].is_string()) a.holder = std::string((*holder)[0].str());
+    if (holder && (*holder)[1].is_integer()) a.holder_ttl_ms = (*holder)[1].integer();
+    return a;
+}
+
+Result<bool> RefreshLock::release(redis::Client& redis) {
+    auto r = redis.command({"EVAL", k_release_script, "1", k_lock_key, m_token});
+    if (!r) return r.error();
+    if (redis::is_error_reply(*r)) return reply_error("lock release", *r);
+    return r->is_integer() && r->integer() == 1;
+}
+
+} // namespace qops::policy

@@ -1,0 +1,229 @@
+#include "redis/client.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <sys/time.h>
+
+namespace qops::redis {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+    timeval tv {};
+    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+    return tv;
+}
+
+Error unavailable(std::string message) { return Error{ExitCode::unavailable, std::move(message)}; }
+
+struct RawConnection {
+    std::unique_ptr<redisContext, void (*)(redisContext*)> ctx{nullptr, redisFree};
+};
+
+Result<RawConnection> open_endpoint(const Endpoint& ep, std::chrono::milliseconds timeout) {
+    RawConnection c;
+    c.ctx.reset(redisConnectWithTimeout(ep.host.c_str(), ep.port, to_timeval(timeout)));
+    if (!c.ctx) return unavailable("cannot allocate Redis context");
+    if (c.ctx->err != 0)
+        return unavailable(fmt::format("cannot connect to Redis at {}:{}: {}", ep.host, ep.port, c.ctx->errstr));
+    if (redisSetTimeout(c.ctx.get(), to_timeval(timeout)) != REDIS_OK)
+        return unavailable(fmt::format("cannot set Redis timeout: {}", c.ctx->errstr));
+    return c;
+}
+
+Result<ReplyPtr> raw_command(redisContext* ctx, const std::vector<std::string>& args, const std::string& where) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    ReplyPtr r(static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    if (!r) {
+        const bool timeout = ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+        return unavailable(fmt::format("Redis {} {}: {}", where, timeout ? "timed out" : "failed",
+                                       timeout ? "no reply within the timeout" : ctx->errstr));
+    }
+    return r;
+}
+
+// Resolves the current master through the sentinels (Sentinel client specification:
+// ask each sentinel in turn with a short timeout, then confirm the address with ROLE).
+Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options, const std::optional<std::string>& password,
+                                 RawConnection& master) {
+    bool any_sentinel = false;
+    std::string last_error;
+    const auto sentinel_timeout = std::min(options.timeout, k_sentinel_timeout);
+    for (const auto& s : url.sentinels) {
+        auto conn = open_endpoint(s, sentinel_timeout);
+        if (!conn) {
+            last_error = conn.error().message;
+            continue;
+        }
+        auto r = raw_command(conn->ctx.get(), {"SENTINEL", "get-master-addr-by-name", url.master_name}, "SENTINEL");
+        if (!r) {
+            last_error = r.error().message;
+            continue;
+        }
+        any_sentinel = true;
+        Reply reply(std::move(*r));
+        if (reply.is_nil() || !reply.is_array() || reply.size() != 2) continue; // this sentinel does not know it
+        Endpoint ep{std::string(reply.element(0).str()), 0};
+        try {
+            ep.port = std::stoi(std::string(reply.element(1).str()));
+        } catch (...) {
+            continue;
+        }
+        auto m = open_endpoint(ep, options.timeout);
+        if (!m) {
+            last_error = m.error().message;
+            continue;
+        }
+        if (password) {
+            std::vector<std::string> auth{"AUTH"};
+            if (!url.user.empty()) auth.push_back(url.user);
+            auth.push_back(*password);
+            auto a = raw_command(m->ctx.get(), auth, "AUTH");
+            if (!a || (*a)->type == REDIS_REPLY_ERROR) {
+                last_error = a ? fmt::format("AUTH at {}:{} failed: {}", ep.host, ep.port, (*a)->str)
+                               : a.error().message;
+                continue;
+            }
+        }
+        auto role = raw_command(m->ctx.get(), {"ROLE"}, "ROLE");
+        if (!role) {
+            last_error = role.error().message;
+            continue;
+        }
+        Reply rr(std::move(*role));
+        if (!rr.is_array() || rr.size() == 0 || rr.element(0).str() != "master") {
+            last_error = fmt::format("{}:{} given by a sentinel is not a master", ep.host, ep.port);
+            continue;
+        }
+        master = std::move(*m);
+        return ep;
+    }
+    if (!any_sentinel)
+        return unavailable(fmt::format("no sentinel reachable for master '{}' ({})", url.master_name, last_error));
+    if (last_error.empty())
+        return unavailable(fmt::format("unknown master '{}': no sentinel knows it", url.master_name));
+    return unavailable(fmt::format("cannot reach master '{}': {}", url.master_name, last_error));
+}
+
+} // namespace
+
+Error Client::io_error(std::string_view what) const {
+    const bool timeout = m_ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+    if (timeout) return unavailable(fmt::format("Redis {} timed out at {}", what, m_description));
+    return unavailable(fmt::format("Redis {} failed at {}: {}", what, m_description,
+                                   m_ctx->errstr[0] != '\0' ? m_ctx->errstr : "connection lost"));
+}
+
+Result<Client> Client::connect(const Url& url, const ConnectOptions& options) {
+    auto password = resolve_password(url);
+    if (!password) return password.error();
+    RawConnection conn;
+    std::string where;
+    bool authed = false;
+    switch (url.kind) {
+    case Url::Kind::tcp: {
+        auto c = open_endpoint(url.endpoint, options.timeout);
+        if (!c) return c.error();
+        conn = std::move(*c);
+        where = fmt::format("{}:{}", url.endpoint.host, url.endpoint.port);
+        break;
+    }
+    case Url::Kind::unix_socket: {
+        conn.ctx.reset(redisConnectUnixWithTimeout(url.socket_path.c_str(), to_timeval(options.timeout)));
+        if (!conn.ctx) return unavailable("cannot allocate Redis context");
+        if (conn.ctx->err != 0)
+            return unavailable(fmt::format("cannot connect to Redis at {}: {}", url.socket_path, conn.ctx->errstr));
+        if (redisSetTimeout(conn.ctx.get(), to_timeval(options.timeout)) != REDIS_OK)
+            return unavailable(fmt::format("cannot set Redis timeout: {}", conn.ctx->errstr));
+        where = url.socket_path;
+        break;
+    }
+    case Url::Kind::sentinel: {
+        auto ep = discover_master(url, options, *password, conn);
+        if (!ep) return ep.error();
+        where = fmt::format("{}:{} (master '{}')", ep->host, ep->port, url.master_name);
+        authed = true;
+        break;
+    }
+    }
+    Client client(CtxPtr(conn.ctx.release()), where);
+    if (*password && !authed) {
+        std::vector<std::string> auth{"AUTH"};
+        if (!url.user.empty()) auth.push_back(url.user);
+        auth.push_back(**password);
+        auto r = client.command(auth);
+        if (!r) return r.error();
+        if (is_error_reply(*r))
+            return unavailable(fmt::format("Redis authentication failed at {}: {}", where, r->str()));
+    }
+    if (url.db != 0) {
+        auto r = client.command({"SELECT", std::to_string(url.db)});
+        if (!r) return r.error();
+        if (is_error_reply(*r)) return unavailable(fmt::format("Redis SELECT {} failed: {}", url.db, r->str()));
+    }
+    if (!options.client_name.empty()) {
+        // Best effort: an ACL user without CLIENT rights still works.
+        auto r = client.command({"CLIENT", "SETNAME", options.client_name});
+        if (!r) return r.error();
+    }
+    return client;
+}
+
+Result<Reply> Client::command(const std::vector<std::string>& args) {
+    auto r = raw_command(m_ctx.get(), args, args.empty() ? "command" : args.front());
+    if (!r) {
+        if (m_ctx->err != 0) return io_error(args.empty() ? "command" : args.front());
+        return r.error();
+    }
+    return Reply(std::move(*r));
+}
+
+Result<std::vector<Reply>> Client::pipeline(const std::vector<std::vector<std::string>>& commands) {
+    for (const auto& args : commands) {
+        std::vector<const char*> argv;
+        std::vector<size_t> lens;
+        for (const auto& a : args) {
+            argv.push_back(a.data());
+            lens.push_back(a.size());
+        }
+        if (redisAppendCommandArgv(m_ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
+            return io_error("pipeline");
+    }
+    std::vector<Reply> replies;
+    replies.reserve(commands.size());
+    for (size_t i = 0; i < commands.size(); ++i) {
+        void* raw = nullptr;
+        if (redisGetReply(m_ctx.get(), &raw) != REDIS_OK || raw == nullptr) return io_error(commands[i].front());
+        replies.emplace_back(ReplyPtr(static_cast<redisReply*>(raw)));
+    }
+    return replies;
+}
+
+std::string url_from_env_or(const std::string& flag_value) {
+    if (!flag_value.empty()) return flag_value;
+    const char* env = std::getenv("QUANTUM_REDIS_URL");
+    return (env != nullptr && *env != '\0') ? std::string(env) : std::string(k_default_url);
+}
+
+std::chrono::milliseconds timeout_from_env() {
+    const char* env = std::getenv("QUANTUM_REDIS_TIMEOUT_MS");
+    if (env == nullptr || *env == '\0') return k_default_timeout;
+    char* end = nullptr;
+    long v = std::strtol(env, &end, 10);
+    if (end == env || *end != '\0' || v < 10 || v > 60000) return k_default_timeout;
+    return std::chrono::milliseconds(v);
+}
+
+Result<Client> connect_url(const std::string& url_text, const ConnectOptions& options) {
+    auto url = parse_url(url_text);
+    if (!url) return url.error();
+    return Client::connect(*url, options);
+}
+
+} // namespace qops::redis

@@ -1,0 +1,183 @@
+#include "redis/url.hpp"
+
+#include "util/atomic_file.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+namespace qops::redis {
+namespace {
+
+Error bad(const std::string& why) { return Error{ExitCode::usage, "invalid Redis URL: " + why}; }
+
+bool parse_int(std::string_view s, int& out, int lo, int hi) {
+    if (s.empty()) return false;
+    int v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) return false;
+    out = v;
+    return true;
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Userinfo may carry %XX escapes (a password with '@' or ':').
+std::string percent_decode(std::string_view s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size()) {
+            int h = hex_value(s[i + 1]);
+            int l = hex_value(s[i + 2]);
+            if (h >= 0 && l >= 0) {
+                out += static_cast<char>(h * 16 + l);
+                i += 2;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
+Result<Endpoint> parse_endpoint(std::string_view hp) {
+    Endpoint ep;
+    std::string_view host;
+    std::string_view port;
+    if (!hp.empty() && hp.front() == '[') { // [::1]:6379
+        auto close = hp.find(']');
+        if (close == std::string_view::npos) return bad("unterminated [ in host");
+        host = hp.substr(1, close - 1);
+        if (close + 1 < hp.size()) {
+            if (hp[close + 1] != ':') return bad("expected :port after ]");
+            port = hp.substr(close + 2);
+        }
+    } else {
+        auto colon = hp.rfind(':');
+        host = colon == std::string_view::npos ? hp : hp.substr(0, colon);
+        if (colon != std::string_view::npos) port = hp.substr(colon + 1);
+    }
+    if (host.empty()) return bad("missing host");
+    ep.host = std::string(host);
+    if (!port.empty() && !parse_int(port, ep.port, 1, 65535)) return bad(fmt::format("bad port '{}'", port));
+    return ep;
+}
+
+// Splits "path?db=N" and applies db.
+Result<std::string_view> take_query(std::string_view rest, int& db) {
+    auto q = rest.find('?');
+    if (q == std::string_view::npos) return rest;
+    std::string_view query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        std::string_view kv = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+        if (kv.rfind("db=", 0) == 0) {
+            if (!parse_int(kv.substr(3), db, 0, 65535)) return bad("bad db in query");
+        } else {
+            return bad(fmt::format("unknown query parameter '{}'", kv.substr(0, kv.find('='))));
+        }
+    }
+    return rest;
+}
+
+} // namespace
+
+std::string Url::redacted() const {
+    switch (kind) {
+    case Kind::unix_socket: return fmt::format("unix://{}?db={}", socket_path, db);
+    case Kind::sentinel: {
+        std::string hosts;
+        for (const auto& s : sentinels) hosts += (hosts.empty() ? "" : ",") + fmt::format("{}:{}", s.host, s.port);
+        return fmt::format("sentinel://{}/{}?db={}", hosts, master_name, db);
+    }
+    case Kind::tcp: break;
+    }
+    std::string auth;
+    if (!user.empty() || password) auth = user + (password ? ":***" : "") + "@";
+    return fmt::format("redis://{}{}:{}/{}", auth, endpoint.host, endpoint.port, db);
+}
+
+Result<Url> parse_url(const std::string& text) {
+    Url url;
+    std::string_view s = text;
+    if (s.rfind("unix://", 0) == 0) {
+        url.kind = Url::Kind::unix_socket;
+        auto rest = take_query(s.substr(7), url.db);
+        if (!rest) return rest.error();
+        if (rest->empty() || rest->front() != '/') return bad("unix:// needs an absolute socket path");
+        url.socket_path = std::string(*rest);
+        return url;
+    }
+    if (s.rfind("sentinel://", 0) == 0) {
+        url.kind = Url::Kind::sentinel;
+        auto rest = take_query(s.substr(11), url.db);
+        if (!rest) return rest.error();
+        auto slash = rest->find('/');
+        if (slash == std::string_view::npos || slash + 1 >= rest->size()) return bad("sentinel:// needs /master-name");
+        url.master_name = std::string(rest->substr(slash + 1));
+        std::string_view hosts = rest->substr(0, slash);
+        while (!hosts.empty()) {
+            auto comma = hosts.find(',');
+            auto ep = parse_endpoint(hosts.substr(0, comma));
+            if (!ep) return ep.error();
+            if (ep->port == 6379 && hosts.substr(0, comma).find(':') == std::string_view::npos) ep->port = 26379;
+            url.sentinels.push_back(*ep);
+            hosts = comma == std::string_view::npos ? std::string_view{} : hosts.substr(comma + 1);
+        }
+        if (url.sentinels.empty()) return bad("sentinel:// needs at least one host:port");
+        return url;
+    }
+    if (s.rfind("redis://", 0) != 0) return bad("expected redis://, unix:// or sentinel://");
+    std::string_view rest = s.substr(8);
+    auto slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    auto at = authority.rfind('@');
+    if (at != std::string_view::npos) {
+        std::string_view userinfo = authority.substr(0, at);
+        authority = authority.substr(at + 1);
+        auto colon = userinfo.find(':');
+        url.user = percent_decode(userinfo.substr(0, colon));
+        if (colon != std::string_view::npos) url.password = percent_decode(userinfo.substr(colon + 1));
+    }
+    auto ep = parse_endpoint(authority);
+    if (!ep) return ep.error();
+    url.endpoint = *ep;
+    if (!path.empty() && !parse_int(path, url.db, 0, 65535)) return bad(fmt::format("bad database number '{}'", path));
+    return url;
+}
+
+Result<std::optional<std::string>> resolve_password(const Url& url) {
+    if (url.password) return std::optional<std::string>(*url.password);
+    auto strip = [](std::string s) {
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        return s;
+    };
+    if (const char* file = std::getenv("QUANTUM_REDIS_PASSWORD_FILE"); file != nullptr && *file != '\0') {
+        auto content = read_file(file, 4096);
+        if (!content)
+            return Error{ExitCode::unavailable,
+                         fmt::format("cannot read QUANTUM_REDIS_PASSWORD_FILE: {}", content.error().message)};
+        return std::optional<std::string>(strip(*content));
+    }
+    if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"); creds != nullptr && *creds != '\0') {
+        std::string path = std::string(creds) + "/redis-password";
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0) {
+            auto content = read_file(path, 4096);
+            if (!content) return content.error();
+            return std::optional<std::string>(strip(*content));
+        }
+    }
+    return std::optional<std::string>();
+}
+
+} // namespace qops::redis

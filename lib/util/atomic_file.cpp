@@ -1,0 +1,121 @@
+#include "util/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <vector>
+
+namespace qops {
+
+std::string errno_text(int err) {
+    char buf[256];
+    // GNU strerror_r may return a static string instead of filling buf.
+    return std::string(::strerror_r(err, buf, sizeof buf));
+}
+
+namespace {
+
+std::string parent_dir(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+Result<void> write_all(int fd, std::string_view data, const std::string& what) {
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error{ExitCode::unavailable, fmt::format("cannot write {}: {}", what, errno_text(errno))};
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    return {};
+}
+
+} // namespace
+
+Result<void> fsync_parent_dir(const std::string& path) {
+    const std::string dir = parent_dir(path);
+    UniqueFd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!dfd) return Error{ExitCode::unavailable, fmt::format("cannot open directory {}: {}", dir, errno_text(errno))};
+    if (::fsync(dfd.get()) != 0 && errno != EINVAL)
+        return Error{ExitCode::unavailable, fmt::format("cannot fsync directory {}: {}", dir, errno_text(errno))};
+    return {};
+}
+
+Result<AtomicFile> AtomicFile::create(std::string path, mode_t mode) {
+    std::string tmpl = path + ".tmp.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    int fd = ::mkostemp(buf.data(), O_CLOEXEC);
+    if (fd < 0)
+        return Error{ExitCode::unavailable, fmt::format("cannot create temp file for {}: {}", path, errno_text(errno))};
+    UniqueFd owned(fd);
+    if (::fchmod(fd, mode) != 0) {
+        int err = errno;
+        ::unlink(buf.data());
+        return Error{ExitCode::unavailable, fmt::format("cannot chmod temp file for {}: {}", path, errno_text(err))};
+    }
+    return AtomicFile(std::move(path), std::string(buf.data()), std::move(owned));
+}
+
+AtomicFile::~AtomicFile() {
+    if (!m_committed && !m_tmp_path.empty() && m_fd.valid()) ::unlink(m_tmp_path.c_str());
+}
+
+Result<void> AtomicFile::write(std::string_view data) {
+    return write_all(m_fd.get(), data, m_tmp_path);
+}
+
+Result<void> AtomicFile::commit() {
+    if (::fsync(m_fd.get()) != 0)
+        return Error{ExitCode::unavailable, fmt::format("cannot fsync {}: {}", m_tmp_path, errno_text(errno))};
+    if (::close(m_fd.release()) != 0)
+        return Error{ExitCode::unavailable, fmt::format("cannot close {}: {}", m_tmp_path, errno_text(errno))};
+    if (::rename(m_tmp_path.c_str(), m_path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(m_tmp_path.c_str());
+        m_committed = true; // nothing left to clean up
+        return Error{ExitCode::unavailable, fmt::format("cannot rename {} to {}: {}", m_tmp_path, m_path, errno_text(err))};
+    }
+    m_committed = true;
+    return fsync_parent_dir(m_path);
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode) {
+    auto file = AtomicFile::create(path, mode);
+    if (!file) return file.error();
+    if (auto r = file->write(content); !r) return r;
+    return file->commit();
+}
+
+Result<std::string> read_file(const std::string& path, size_t max_bytes) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error{ExitCode::unavailable, fmt::format("cannot open {}: {}", path, errno_text(errno))};
+    std::string out;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error{ExitCode::unavailable, fmt::format("cannot read {}: {}", path, errno_text(errno))};
+        }
+        if (n == 0) break;
+        out.append(buf, static_cast<size_t>(n));
+        if (out.size() > max_bytes)
+            return Error{ExitCode::usage, fmt::format("{} is larger than {} bytes", path, max_bytes)};
+    }
+    return out;
+}
+
+} // namespace qops

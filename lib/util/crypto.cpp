@@ -1,0 +1,58 @@
+#include "util/crypto.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <stdexcept>
+
+namespace qops {
+
+struct Sha256::Ctx {
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+};
+
+std::string to_hex(const unsigned char* data, size_t size) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out(size * 2, '0');
+    for (size_t i = 0; i < size; ++i) {
+        out[2 * i] = digits[data[i] >> 4];
+        out[2 * i + 1] = digits[data[i] & 0x0f];
+    }
+    return out;
+}
+
+Sha256::Sha256() : m_ctx(std::make_unique<Ctx>()) {
+    if (!m_ctx->md || EVP_DigestInit_ex(m_ctx->md.get(), EVP_sha256(), nullptr) != 1)
+        throw std::runtime_error("EVP_DigestInit_ex(sha256) failed");
+}
+
+Sha256::~Sha256() = default;
+
+void Sha256::update(std::string_view data) {
+    if (EVP_DigestUpdate(m_ctx->md.get(), data.data(), data.size()) != 1)
+        throw std::runtime_error("EVP_DigestUpdate failed");
+}
+
+std::string Sha256::hex_digest() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (EVP_DigestFinal_ex(m_ctx->md.get(), md, &len) != 1) throw std::runtime_error("EVP_DigestFinal_ex failed");
+    return to_hex(md, len);
+}
+
+std::string sha256_hex(std::string_view data) {
+    Sha256 h;
+    h.update(data);
+    return h.hex_digest();
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr)
+        throw std::runtime_error("HMAC(sha256) failed");
+    return to_hex(md, len);
+}
+
+} // namespace qops
