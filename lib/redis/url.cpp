@@ -64,6 +64,7 @@ Result<Endpoint> parse_endpoint(std::string_view hp) {
         if (colon != std::string_view::npos) port = hp.substr(colon + 1);
     }
     if (host.empty()) return bad("missing host");
+    if (host.find_first_of("/?#@ \t") != std::string_view::npos) return bad("bad character in host");
     ep.host = std::string(host);
     if (!port.empty() && !parse_int(port, ep.port, 1, 65535)) return bad(fmt::format("bad port '{}'", port));
     return ep;
@@ -136,7 +137,9 @@ Result<Url> parse_url(const std::string& text) {
         return url;
     }
     if (s.rfind("redis://", 0) != 0) return bad("expected redis://, unix:// or sentinel://");
-    std::string_view rest = s.substr(8);
+    auto without_query = take_query(s.substr(8), url.db);
+    if (!without_query) return without_query.error();
+    std::string_view rest = *without_query;
     auto slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);

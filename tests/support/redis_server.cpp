@@ -72,7 +72,8 @@ void RedisServer::start() {
         auto c = redis::Client::connect(*url_parsed, {std::chrono::milliseconds(200), {}});
         if (c) {
             auto r = c->command({"PING"});
-            if (r && r->str() == "PONG") return;
+            // With requirepass the server is up when it asks for authentication.
+            if (r && (r->str() == "PONG" || r->str().substr(0, 6) == "NOAUTH")) return;
         }
         int status = 0;
         if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {

@@ -38,6 +38,7 @@ public:
     void pause();      // SIGSTOP
     void resume();     // SIGCONT
     bool running() const noexcept { return m_pid > 0; }
+    pid_t pid() const noexcept { return m_pid; }
 
 private:
     RedisServerOptions m_options;

@@ -1,0 +1,174 @@
+#include "redis/client.hpp"
+#include "redis/url.hpp"
+#include "support/redis_server.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <unistd.h>
+
+using namespace qops;
+using namespace qops::redis;
+
+TEST_CASE("redis url: the contract's forms") {
+    SECTION("redis:// with user, password and db") {
+        auto u = parse_url("redis://policy-refresh:p%40ss@10.0.0.5:6380/2");
+        REQUIRE(u.ok());
+        CHECK(u->kind == Url::Kind::tcp);
+        CHECK(u->endpoint.host == "10.0.0.5");
+        CHECK(u->endpoint.port == 6380);
+        CHECK(u->db == 2);
+        CHECK(u->user == "policy-refresh");
+        CHECK(u->password == std::optional<std::string>("p@ss"));
+        CHECK(u->redacted() == "redis://policy-refresh:***@10.0.0.5:6380/2");
+    }
+    SECTION("defaults") {
+        auto u = parse_url("redis://localhost");
+        REQUIRE(u.ok());
+        CHECK(u->endpoint.port == 6379);
+        CHECK(u->db == 0);
+        CHECK_FALSE(u->password.has_value());
+        CHECK(parse_url(k_default_url).ok());
+    }
+    SECTION("IPv6") {
+        auto u = parse_url("redis://[::1]:7000/1");
+        REQUIRE(u.ok());
+        CHECK(u->endpoint.host == "::1");
+        CHECK(u->endpoint.port == 7000);
+    }
+    SECTION("unix socket") {
+        auto u = parse_url("unix:///run/redis/redis.sock?db=3");
+        REQUIRE(u.ok());
+        CHECK(u->kind == Url::Kind::unix_socket);
+        CHECK(u->socket_path == "/run/redis/redis.sock");
+        CHECK(u->db == 3);
+    }
+    SECTION("sentinel") {
+        auto u = parse_url("sentinel://s1:26379,s2:26380,s3/mymaster");
+        REQUIRE(u.ok());
+        CHECK(u->kind == Url::Kind::sentinel);
+        REQUIRE(u->sentinels.size() == 3);
+        CHECK(u->sentinels[1].port == 26380);
+        CHECK(u->sentinels[2].port == 26379);
+        CHECK(u->master_name == "mymaster");
+    }
+    SECTION("errors are usage errors that never echo the password") {
+        for (const char* bad : {"http://x", "redis://:pw@:6379", "redis://h:0", "redis://h:99999", "redis://h:6379/x",
+                                "unix://relative.sock", "sentinel://h:1", "sentinel:///m", "redis://h?db=1&x=2",
+                                "redis://u:secretpw@h:notaport"}) {
+            auto u = parse_url(bad);
+            INFO(bad);
+            REQUIRE_FALSE(u.ok());
+            CHECK(u.error().code == ExitCode::usage);
+            CHECK(u.error().message.find("secretpw") == std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("redis client: commands, pipelines and error replies") {
+    test::RedisServer server;
+    auto c = connect_url(server.url(5));
+    REQUIRE(c.ok());
+    auto set = c->command({"SET", "k", std::string("bin\0ary", 7)});
+    REQUIRE(set.ok());
+    auto get = c->command({"GET", "k"});
+    REQUIRE(get.ok());
+    CHECK(get->str() == std::string("bin\0ary", 7));
+    // SELECT applied: db 0 does not have it.
+    CHECK(server.cmd({"EXISTS", "k"}).integer() == 0);
+    auto replies = c->pipeline({{"INCR", "n"}, {"INCR", "n"}, {"HGET", "k", "f"}});
+    REQUIRE(replies.ok());
+    CHECK((*replies)[1].integer() == 2);
+    CHECK(is_error_reply((*replies)[2])); // WRONGTYPE is a reply, not an I/O failure
+}
+
+TEST_CASE("redis client: failures are bounded and classified as unavailable") {
+    test::RedisServer server;
+    SECTION("connection refused") {
+        const int port = test::free_port();
+        auto c = connect_url("redis://127.0.0.1:" + std::to_string(port) + "/0");
+        REQUIRE_FALSE(c.ok());
+        CHECK(c.error().code == ExitCode::unavailable);
+        CHECK_THAT(c.error().message, Catch::Contains("cannot connect"));
+    }
+    SECTION("paused server: the command times out") {
+        auto c = connect_url(server.url(), {std::chrono::milliseconds(200), {}});
+        REQUIRE(c.ok());
+        server.pause();
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = c->command({"PING"});
+        const auto elapsed = std::chrono::steady_clock::now() - t0;
+        server.resume();
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ExitCode::unavailable);
+        CHECK_THAT(r.error().message, Catch::Contains("timed out"));
+        CHECK(elapsed < std::chrono::seconds(3));
+    }
+    SECTION("killed server: the next command fails") {
+        auto c = connect_url(server.url());
+        REQUIRE(c.ok());
+        server.kill9();
+        auto r = c->command({"PING"});
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ExitCode::unavailable);
+        server.start();
+    }
+}
+
+TEST_CASE("redis client: sentinel discovery errors are distinct") {
+    test::RedisServer master;
+    SECTION("no sentinel reachable") {
+        const int port = test::free_port();
+        auto c = connect_url("sentinel://127.0.0.1:" + std::to_string(port) + "/mymaster");
+        REQUIRE_FALSE(c.ok());
+        CHECK_THAT(c.error().message, Catch::Contains("no sentinel reachable"));
+    }
+    SECTION("unknown master") {
+        // A real redis-sentinel monitoring "mymaster" only.
+        qops::test::TempDir tmp;
+        const int sport = test::free_port();
+        const std::string conf = tmp.write(
+            "sentinel.conf", "port " + std::to_string(sport) + "\nbind 127.0.0.1\ndaemonize yes\npidfile " +
+                                 tmp.file("s.pid") + "\nlogfile " + tmp.file("s.log") + "\ndir " + tmp.path() +
+                                 "\nsentinel monitor mymaster 127.0.0.1 " + std::to_string(master.port()) + " 1\n");
+        // The daemon must not keep the test's stdout open, and dies with the test.
+        struct Reaper {
+            std::string pidfile;
+            ~Reaper() { (void)std::system(("kill -9 $(cat " + pidfile + ") 2>/dev/null").c_str()); }
+        } reaper{tmp.file("s.pid")};
+        REQUIRE(std::system(("redis-sentinel " + conf + " </dev/null >/dev/null 2>&1").c_str()) == 0);
+        bool known = false;
+        for (int i = 0; i < 100 && !known; ++i) {
+            known = connect_url("sentinel://127.0.0.1:" + std::to_string(sport) + "/mymaster").ok();
+            if (!known) ::usleep(50000);
+        }
+        CHECK(known);
+        auto unknown = connect_url("sentinel://127.0.0.1:" + std::to_string(sport) + "/othermaster");
+        REQUIRE_FALSE(unknown.ok());
+        CHECK_THAT(unknown.error().message, Catch::Contains("unknown master 'othermaster'"));
+    }
+}
+
+TEST_CASE("redis password sources") {
+    qops::test::TempDir tmp;
+    auto url = parse_url("redis://127.0.0.1:6379/0");
+    REQUIRE(url.ok());
+    ::unsetenv("QUANTUM_REDIS_PASSWORD_FILE");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    CHECK_FALSE(resolve_password(*url)->has_value());
+    ::setenv("CREDENTIALS_DIRECTORY", tmp.path().c_str(), 1);
+    tmp.write("redis-password", "from-credential\n");
+    CHECK(resolve_password(*url)->value() == "from-credential");
+    ::setenv("QUANTUM_REDIS_PASSWORD_FILE", tmp.write("pw", "from-file\r\n").c_str(), 1);
+    CHECK(resolve_password(*url)->value() == "from-file");
+    ::setenv("QUANTUM_REDIS_PASSWORD_FILE", tmp.file("missing").c_str(), 1);
+    auto missing = resolve_password(*url);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().code == ExitCode::unavailable);
+    auto with_pw = parse_url("redis://:inline@127.0.0.1:6379/0");
+    CHECK(resolve_password(*with_pw)->value() == "inline");
+    ::unsetenv("QUANTUM_REDIS_PASSWORD_FILE");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+}

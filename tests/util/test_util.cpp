@@ -1,0 +1,152 @@
+#include "support/run.hpp"
+#include "support/temp_dir.hpp"
+#include "util/atomic_file.hpp"
+#include "util/crypto.hpp"
+#include "util/log.hpp"
+#include "util/metrics.hpp"
+#include "util/process.hpp"
+#include "util/time.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+using namespace qops;
+using qops::test::TempDir;
+using qops::test::slurp;
+
+TEST_CASE("log: the contract's line formats") {
+    using log::Level;
+    CHECK(log::format_line(Level::info, "POLICY-REFRESH", "Generating fresh policy...", false, 1770080983) ==
+          "2026-02-03 01:09:43 [POLICY-REFRESH] INFO: Generating fresh policy...");
+    CHECK(log::format_line(Level::ok, "T", "m", false, 0) == "1970-01-01 00:00:00 [T] OK: m");
+    SECTION("journald form: priority prefix instead of the timestamp") {
+        CHECK(log::format_line(Level::info, "T", "m", true, 0) == "<6>[T] INFO: m");
+        CHECK(log::format_line(Level::ok, "T", "m", true, 0) == "<6>[T] OK: m");
+        CHECK(log::format_line(Level::warn, "T", "m", true, 0) == "<4>[T] WARN: m");
+        CHECK(log::format_line(Level::fail, "T", "m", true, 0) == "<3>[T] FAIL: m");
+    }
+    SECTION("one call is one line") {
+        CHECK(log::format_line(Level::fail, "T", "a\nb\r", true, 0) == "<3>[T] FAIL: a\\nb\\r");
+    }
+}
+
+TEST_CASE("log: JOURNAL_STREAM is honoured only when it names our stderr") {
+    // A tool whose stderr is a pipe while JOURNAL_STREAM names something else keeps timestamps.
+    test::RunOptions o;
+    o.env["JOURNAL_STREAM"] = "1:1";
+    auto r = test::run({"policy-refresh", "--dry-run", "--policy", "/nonexistent"}, o);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.rfind("<3>", 0) != 0);
+    CHECK_THAT(r.err, Catch::Matches(R"(^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[POLICY-REFRESH\] FAIL: .*\n$)"));
+}
+
+TEST_CASE("atomic file: replaced only on commit") {
+    TempDir tmp;
+    const std::string path = tmp.file("f.txt");
+    REQUIRE(write_file_atomic(path, "old").ok());
+    {
+        auto f = AtomicFile::create(path);
+        REQUIRE(f.ok());
+        REQUIRE(f->write("new content").ok());
+        CHECK(slurp(path) == "old"); // not yet
+    }
+    CHECK(slurp(path) == "old"); // destroyed without commit: untouched, temp removed
+    size_t entries = 0;
+    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(tmp.path())) ++entries;
+    CHECK(entries == 1);
+    {
+        auto f = AtomicFile::create(path, 0640);
+        REQUIRE(f.ok());
+        REQUIRE(f->write("new").ok());
+        REQUIRE(f->commit().ok());
+    }
+    CHECK(slurp(path) == "new");
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+}
+
+TEST_CASE("atomic file: errors are values") {
+    TempDir tmp;
+    auto r = write_file_atomic(tmp.file("missing-dir/f"), "x");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ExitCode::unavailable);
+    CHECK_THAT(r.error().message, Catch::Contains("No such file"));
+    auto rd = read_file(tmp.file("nope"));
+    REQUIRE_FALSE(rd.ok());
+    auto big = read_file(tmp.write("big", std::string(100, 'x')), 10);
+    REQUIRE_FALSE(big.ok());
+    CHECK(big.error().code == ExitCode::usage);
+}
+
+TEST_CASE("crypto: SHA-256 and HMAC-SHA256 known answers") {
+    CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    // RFC 4231 test case 2.
+    CHECK(hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+          "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    Sha256 h;
+    h.update("a");
+    h.update("bc");
+    CHECK(h.hex_digest() == sha256_hex("abc"));
+}
+
+TEST_CASE("metrics: textfile format, success carried over failures") {
+    TempDir tmp;
+    JobMetrics m("policy-refresh", tmp.path());
+    m.gauge("quantum_policy_universe_count", "Symbols.", 10);
+    REQUIRE(m.write(0, 0.25).ok());
+    const std::string first = slurp(tmp.file("policy-refresh.prom"));
+    CHECK_THAT(first, Catch::Contains("# TYPE quantum_job_last_run_timestamp_seconds gauge"));
+    CHECK_THAT(first, Catch::Contains("quantum_job_exit_code{job=\"policy-refresh\"} 0\n"));
+    CHECK_THAT(first, Catch::Contains("quantum_job_duration_seconds{job=\"policy-refresh\"} 0.25\n"));
+    CHECK_THAT(first, Catch::Contains("quantum_policy_universe_count{job=\"policy-refresh\"} 10\n"));
+    const int64_t success = read_last_success(tmp.file("policy-refresh.prom"));
+    CHECK(success > 0);
+
+    const std::string failed = m.render(3, 1.0, success + 100, success);
+    CHECK_THAT(failed, Catch::Contains("quantum_job_last_success_timestamp_seconds{job=\"policy-refresh\"} " +
+                                       std::to_string(success) + "\n"));
+    CHECK_THAT(failed, Catch::Contains("quantum_job_last_run_timestamp_seconds{job=\"policy-refresh\"} " +
+                                       std::to_string(success + 100) + "\n"));
+    // Exit 1 (reported) counts as success, as SuccessExitStatus=0 1 does.
+    CHECK_THAT(m.render(1, 1.0, 500, 1), Catch::Contains("quantum_job_last_success_timestamp_seconds{job=\"policy-refresh\"} 500"));
+    // Disabled without a directory.
+    CHECK(JobMetrics("x", "").write(0, 0).ok());
+}
+
+TEST_CASE("process: deadline, exit status and output cap") {
+    ProcessOptions o;
+    o.timeout = std::chrono::milliseconds(300);
+    auto slow = run_shell("sleep 20", o);
+    REQUIRE(slow.ok());
+    CHECK(slow->timed_out);
+    // A child that closes stdout but keeps running is still bounded.
+    auto detached = run_shell("exec >/dev/null; sleep 20", o);
+    REQUIRE(detached.ok());
+    CHECK(detached->timed_out);
+    o.timeout = std::chrono::seconds(10);
+    auto ok = run_shell("printf hello; exit 7", o);
+    REQUIRE(ok.ok());
+    CHECK(ok->out == "hello");
+    CHECK(ok->exit_status == 7);
+    o.max_output = 1000;
+    auto big = run_shell("head -c 100000 /dev/zero", o);
+    REQUIRE(big.ok());
+    CHECK(big->output_truncated);
+    auto missing = run_process({"/nonexistent/binary"}, o);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().code == ExitCode::unavailable);
+}
+
+TEST_CASE("time: UTC formats and civil days") {
+    CHECK(iso8601_utc(1770080983) == "2026-02-03T01:09:43Z");
+    CHECK(iso8601_utc_micros(1766000000123456) == "2025-12-17T19:33:20.123456Z");
+    CHECK(human_utc(0) == "1970-01-01 00:00:00");
+    CHECK(days_from_civil(1970, 1, 1) == 0);
+    CHECK(days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 28) == 2); // leap day
+    CHECK(days_from_civil(2023, 3, 1) - days_from_civil(2023, 2, 28) == 1);
+}
