@@ -67,22 +67,34 @@ free_port() {
 start_redis() {
     REDIS_PORT=$(free_port)
     REDIS_DIR="$PROOF_WORK/redis-$REDIS_PORT"
+    REDIS_EXTRA_ARGS=("$@")
     mkdir -p "$REDIS_DIR"
-    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --save '' \
-        --appendonly yes --appendfsync always --daemonize yes \
-        --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" "$@" >/dev/null
     on_exit "kill -9 \$(cat '$REDIS_DIR/redis.pid' 2>/dev/null) 2>/dev/null"
-    local i
-    for i in $(seq 1 200); do
-        redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
-        sleep 0.02
-    done
     REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
     export QUANTUM_REDIS_URL="$REDIS_URL"
+    restart_redis
+}
+
+# (Re)starts the private redis-server on the same port and data (AOF, fsync always) and
+# waits until it answers.
+restart_redis() {
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" --save '' \
+        --appendonly yes --appendfsync always --daemonize yes \
+        --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" "${REDIS_EXTRA_ARGS[@]}" >/dev/null
+    local i
+    for i in $(seq 1 250); do
+        redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && return 0
+        sleep 0.02
+    done
+    echo "redis-server did not come back on port $REDIS_PORT" >&2
+    return 1
 }
 
 # rcli ARGS...: redis-cli against the private server.
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+
+# hash_digest KEY: a digest of a Redis hash's fields and values, independent of field order.
+
 
 # Stops (SIGKILL) and restarts the private redis-server with the same data.
 kill_redis() { kill -9 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; sleep 0.1; }
