@@ -5,6 +5,11 @@ target_compile_options(qops_settings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion
   -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
   -Wnull-dereference -Wdouble-promotion -Wformat=2 -Wimplicit-fallthrough)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  # GCC 12 reports -Wrestrict falsely inside libstdc++'s std::string operator+ at -O2/-O3
+  # (GCC bug 105329, fixed in 13).
+  target_compile_options(qops_settings INTERFACE -Wno-restrict)
+endif()
 if(QOPS_WERROR)
   target_compile_options(qops_settings INTERFACE -Werror)
 endif()

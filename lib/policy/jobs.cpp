@@ -113,12 +113,13 @@ ExitCode run_refresh(const RefreshOptions& o, JobMetrics& metrics) {
                          o.generator.empty() ? "policy-refresh" : generator_name(o.generator));
     value_or_throw(save(redis, sealed));
 
-    // Fail-open: the audit trail never fails or undoes the save.
-    auto audit = publish_audit(redis, sealed);
+    // Fail-open: the audit trail never fails or undoes the save. The read-back rides in
+    // the same round trip.
+    auto [audit, read_back] = publish_audit_and_read_back(redis, sealed);
     if (!audit) log::warn("Audit entry not written to {}: {}, policy saved anyway", k_audit_stream, audit.error().message);
 
     log::info("Validating policy in Redis...");
-    auto fields = value_or_throw(read_fields(redis));
+    auto fields = value_or_throw(std::move(read_back));
     const int64_t now = now_epoch_seconds();
     auto stored = verify_fields(fields, now);
     if (!stored) {

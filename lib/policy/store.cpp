@@ -2,7 +2,7 @@
 
 #include "util/crypto.hpp"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -41,7 +41,9 @@ Result<void> save(redis::Client& redis, const Sealed& sealed) {
     return {};
 }
 
-Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed) {
+namespace {
+
+std::vector<std::string> audit_command(const Sealed& sealed) {
     const auto f = sealed.hash_fields();
     std::vector<std::string> cmd{"XADD", k_audit_stream, "MAXLEN", "~", std::to_string(k_audit_maxlen), "*"};
     for (const char* key : {"policy_version", "policy_hash", "valid_until_epoch", "created_at_epoch", "generator",
@@ -49,20 +51,40 @@ Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed) {
         cmd.emplace_back(key);
         cmd.push_back(f.at(key));
     }
-    auto r = redis.command(cmd);
+    return cmd;
+}
+
+Result<std::string> audit_result(const redis::Reply& r) {
+    if (redis::is_error_reply(r)) return reply_error("audit XADD", r);
+    return std::string(r.str());
+}
+
+Result<std::map<std::string, std::string>> fields_result(const redis::Reply& r) {
+    if (redis::is_error_reply(r)) return reply_error(std::string("HGETALL ") + k_policy_key, r);
+    std::map<std::string, std::string> out;
+    for (size_t i = 0; i + 1 < r.size(); i += 2)
+        out.emplace(std::string(r.element(i).str()), std::string(r.element(i + 1).str()));
+    return out;
+}
+
+} // namespace
+
+Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed) {
+    auto r = redis.command(audit_command(sealed));
     if (!r) return r.error();
-    if (redis::is_error_reply(*r)) return reply_error("audit XADD", *r);
-    return std::string(r->str());
+    return audit_result(*r);
 }
 
 Result<std::map<std::string, std::string>> read_fields(redis::Client& redis) {
     auto r = redis.command({"HGETALL", k_policy_key});
     if (!r) return r.error();
-    if (redis::is_error_reply(*r)) return reply_error("HGETALL " + std::string(k_policy_key), *r);
-    std::map<std::string, std::string> out;
-    for (size_t i = 0; i + 1 < r->size(); i += 2)
-        out.emplace(std::string(r->element(i).str()), std::string(r->element(i + 1).str()));
-    return out;
+    return fields_result(*r);
+}
+
+AuditAndReadBack publish_audit_and_read_back(redis::Client& redis, const Sealed& sealed) {
+    auto replies = redis.pipeline({audit_command(sealed), {"HGETALL", k_policy_key}});
+    if (!replies) return {replies.error(), replies.error()};
+    return {audit_result((*replies)[0]), fields_result((*replies)[1])};
 }
 
 Result<Sealed> load(redis::Client& redis, int64_t now_epoch) {
@@ -72,8 +94,10 @@ Result<Sealed> load(redis::Client& redis, int64_t now_epoch) {
 }
 
 std::string make_lock_token() {
+    // The token only has to be unique among lock holders; getrandom(2) avoids setting up
+    // OpenSSL's DRBG for 8 bytes.
     unsigned char rnd[8];
-    if (RAND_bytes(rnd, sizeof rnd) != 1) throw std::runtime_error("RAND_bytes failed");
+    if (::getrandom(rnd, sizeof rnd, 0) != static_cast<ssize_t>(sizeof rnd)) throw std::runtime_error("getrandom failed");
     char host[256] = "unknown";
     ::gethostname(host, sizeof host - 1);
     return fmt::format("{}:{}:{}", host, ::getpid(), to_hex(rnd, sizeof rnd));

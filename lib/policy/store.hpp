@@ -26,6 +26,13 @@ Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed);
 // HGETALL of quantum:policy:current (empty map when missing).
 Result<std::map<std::string, std::string>> read_fields(redis::Client& redis);
 
+struct AuditAndReadBack {
+    Result<std::string> audit_id;                 // the XADD's entry id or why it failed
+    Result<std::map<std::string, std::string>> fields; // HGETALL after the save
+};
+// publish_audit and read_fields in one round trip (after a successful save).
+AuditAndReadBack publish_audit_and_read_back(redis::Client& redis, const Sealed& sealed);
+
 // Fail-closed load: unavailable when Redis fails, integrity when missing, incomplete,
 // tampered or expired. There is no fallback.
 Result<Sealed> load(redis::Client& redis, int64_t now_epoch);

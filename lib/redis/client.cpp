@@ -167,15 +167,18 @@ Result<Client> Client::connect(const Url& url, const ConnectOptions& options) {
         if (!r) return r.error();
         if (is_error_reply(*r)) return unavailable(fmt::format("Redis SELECT {} failed: {}", url.db, r->str()));
     }
-    if (!options.client_name.empty()) {
-        // Best effort: an ACL user without CLIENT rights still works.
-        auto r = client.command({"CLIENT", "SETNAME", options.client_name});
-        if (!r) return r.error();
-    }
+    // CLIENT SETNAME (for CLIENT LIST) is queued and rides with the first command;
+    // its reply is ignored so an ACL user without CLIENT rights still works.
+    if (!options.client_name.empty()) client.m_pending_name = options.client_name;
     return client;
 }
 
 Result<Reply> Client::command(const std::vector<std::string>& args) {
+    if (!m_pending_name.empty()) {
+        auto replies = pipeline({args});
+        if (!replies) return replies.error();
+        return std::move(replies->front());
+    }
     auto r = raw_command(m_ctx.get(), args, args.empty() ? "command" : args.front());
     if (!r) {
         if (m_ctx->err != 0) return io_error(args.empty() ? "command" : args.front());
@@ -185,6 +188,13 @@ Result<Reply> Client::command(const std::vector<std::string>& args) {
 }
 
 Result<std::vector<Reply>> Client::pipeline(const std::vector<std::vector<std::string>>& commands) {
+    const bool naming = !m_pending_name.empty();
+    if (naming) {
+        const char* argv[] = {"CLIENT", "SETNAME", m_pending_name.c_str()};
+        const size_t lens[] = {6, 7, m_pending_name.size()};
+        if (redisAppendCommandArgv(m_ctx.get(), 3, argv, lens) != REDIS_OK) return io_error("CLIENT SETNAME");
+        m_pending_name.clear();
+    }
     for (const auto& args : commands) {
         std::vector<const char*> argv;
         std::vector<size_t> lens;
@@ -194,6 +204,11 @@ Result<std::vector<Reply>> Client::pipeline(const std::vector<std::vector<std::s
         }
         if (redisAppendCommandArgv(m_ctx.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) != REDIS_OK)
             return io_error("pipeline");
+    }
+    if (naming) {
+        void* raw = nullptr;
+        if (redisGetReply(m_ctx.get(), &raw) != REDIS_OK || raw == nullptr) return io_error("CLIENT SETNAME");
+        freeReplyObject(raw);
     }
     std::vector<Reply> replies;
     replies.reserve(commands.size());

@@ -75,6 +75,7 @@ private:
 
     CtxPtr m_ctx;
     std::string m_description;
+    std::string m_pending_name; // CLIENT SETNAME not yet sent
 };
 
 // Connects using --redis/QUANTUM_REDIS_URL text (the tools' usual entry point).

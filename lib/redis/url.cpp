@@ -96,13 +96,13 @@ std::string Url::redacted() const {
     case Kind::unix_socket: return fmt::format("unix://{}?db={}", socket_path, db);
     case Kind::sentinel: {
         std::string hosts;
-        for (const auto& s : sentinels) hosts += (hosts.empty() ? "" : ",") + fmt::format("{}:{}", s.host, s.port);
+        for (const auto& s : sentinels) hosts += fmt::format("{}{}:{}", hosts.empty() ? "" : ",", s.host, s.port);
         return fmt::format("sentinel://{}/{}?db={}", hosts, master_name, db);
     }
     case Kind::tcp: break;
     }
     std::string auth;
-    if (!user.empty() || password) auth = user + (password ? ":***" : "") + "@";
+    if (!user.empty() || password) auth = fmt::format("{}{}@", user, password ? ":***" : "");
     return fmt::format("redis://{}{}:{}/{}", auth, endpoint.host, endpoint.port, db);
 }
 
