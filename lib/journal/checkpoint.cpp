@@ -55,8 +55,8 @@ Result<std::optional<Checkpoint>> load_checkpoint(const std::string& path, const
     cp.cursor = cursor->get<std::string>();
     cp.realtime_usec = realtime->get<int64_t>();
     cp.unit = unit;
-    if (auto updated = doc.find("updated_epoch"); updated != doc.end() && updated->is_number_integer())
-        cp.updated_epoch = updated->get<int64_t>();
+    if (auto scanned = doc.find("scanned_usec"); scanned != doc.end() && scanned->is_number_integer())
+        cp.scanned_usec = scanned->get<int64_t>();
     if (cp.cursor.empty() && cp.realtime_usec == 0) return corrupt(path, "neither cursor nor realtime");
     return std::optional<Checkpoint>(std::move(cp));
 }
@@ -66,7 +66,7 @@ Result<void> save_checkpoint(const std::string& path, const Checkpoint& cp) {
                              {"cursor", cp.cursor},
                              {"realtime_usec", cp.realtime_usec},
                              {"unit", cp.unit},
-                             {"updated_epoch", cp.updated_epoch}};
+                             {"scanned_usec", cp.scanned_usec}};
     auto r = write_file_atomic(path, doc.dump() + "\n", 0640);
     if (!r) return Error{ExitCode::unavailable, fmt::format("cannot write checkpoint {}: {}", path, r.error().message)};
     return {};

@@ -84,27 +84,29 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
     const ScanResult& r = *scanned;
 
     // Where the examined range began, and whether events may have been lost before it.
+    // The previous run saw every entry up to its scan time, so only what was written
+    // after it can have been lost: a journal whose oldest entry is newer than that
+    // scan, or a catch-up bound that starts after it.
     int64_t start_usec = req.since_usec;
     bool gap = plan.checkpoint_corrupt;
     if (plan.checkpoint) {
         const Checkpoint& cp = *plan.checkpoint;
-        if (r.cursor_found) {
-            start_usec = cp.realtime_usec;
-        } else {
-            if (!cp.cursor.empty())
-                log::warn("Checkpoint cursor ({}) is no longer in the journal (rotated or vacuumed): resuming at {}",
-                          when(cp.realtime_usec), when(req.since_usec));
-            if (req.since_usec > cp.realtime_usec + 1) {
-                gap = true;
-                log::warn("Entries between {} and {} were not examined (--max-catch-up {}): events may have been missed",
-                          when(cp.realtime_usec), when(req.since_usec), format_timespan(o.max_catch_up));
-            }
-            if (r.cutoff_usec > cp.realtime_usec) {
-                gap = true;
-                log::warn("The journal's oldest entry ({}) is newer than the checkpoint ({}): events may have been "
-                          "rotated away",
-                          when(r.cutoff_usec), when(cp.realtime_usec));
-            }
+        const int64_t seen_until = std::max(cp.scanned_usec, cp.realtime_usec);
+        const bool lost = !cp.cursor.empty() && !r.cursor_found;
+        start_usec = lost ? req.since_usec : cp.realtime_usec;
+        if (lost)
+            log::warn("Checkpoint cursor ({}) is no longer in the journal (rotated or vacuumed): resuming at {}",
+                      when(cp.realtime_usec), when(req.since_usec));
+        if (lost && req.since_usec > seen_until) {
+            gap = true;
+            log::warn("Entries between {} and {} were not examined (--max-catch-up {}): events may have been missed",
+                      when(seen_until), when(req.since_usec), format_timespan(o.max_catch_up));
+        }
+        if (r.cutoff_usec > seen_until) {
+            gap = true;
+            log::warn("The journal's oldest entry ({}) is newer than the previous run ({}): events may have been "
+                      "rotated away",
+                      when(r.cutoff_usec), when(seen_until));
         }
     }
     if (r.unreadable > 0)
@@ -149,22 +151,25 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
     }
 
     if (!o.no_state) {
-        std::optional<Checkpoint> next;
-        if (!r.end_cursor.empty())
-            next = Checkpoint{r.end_cursor, r.end_usec, unit, now_usec / 1'000'000};
-        else if (!plan.checkpoint || !r.cursor_found)
-            // Nothing of the unit seen: remember where this run started, so the next one
-            // examines everything written since and does not warn again.
-            next = Checkpoint{{}, req.since_usec, unit, now_usec / 1'000'000};
-        if (next) {
-            auto saved = save_checkpoint(checkpoint_path(o.state_dir, unit), *next);
-            if (!saved)
-                throw Failure(ExitCode::unavailable,
-                              saved.error().message + (alert_id.empty() ? std::string()
-                                                                        : "; the alert was stored and will be sent "
-                                                                          "again on the next run with the same first "
-                                                                          "cursor"));
+        // Written on every run (its scan time tells the next run what it saw), but only
+        // now that any alert is stored.
+        Checkpoint next{{}, req.since_usec, unit, now_usec};
+        if (!r.end_cursor.empty()) {
+            next.cursor = r.end_cursor;
+            next.realtime_usec = r.end_usec;
+        } else if (plan.checkpoint && (r.cursor_found || plan.checkpoint->cursor.empty())) {
+            next.cursor = plan.checkpoint->cursor;
+            next.realtime_usec = plan.checkpoint->realtime_usec;
         }
+        // Otherwise nothing of the unit was seen: remember where this run started, so
+        // the next one examines everything written since and does not warn again.
+        auto saved = save_checkpoint(checkpoint_path(o.state_dir, unit), next);
+        if (!saved)
+            throw Failure(ExitCode::unavailable,
+                          saved.error().message + (alert_id.empty() ? std::string()
+                                                                    : "; the alert was stored and will be sent "
+                                                                      "again on the next run with the same "
+                                                                      "first_cursor"));
     }
 
     if (o.json) {

@@ -22,14 +22,14 @@ TEST_CASE("journal: checkpoint round trip") {
     REQUIRE(none.ok());
     CHECK_FALSE(none->has_value());
 
-    journal::Checkpoint cp{"s=abc;i=1f;b=def;m=1;t=5;x=9", 1'795'000'000'123'456, k_unit, 1'795'000'000};
+    journal::Checkpoint cp{"s=abc;i=1f;b=def;m=1;t=5;x=9", 1'795'000'000'123'456, k_unit, 1'795'000'060'000'000};
     REQUIRE(journal::save_checkpoint(path, cp).ok());
     auto back = journal::load_checkpoint(path, k_unit);
     REQUIRE(back.ok());
     REQUIRE(back->has_value());
     CHECK((*back)->cursor == cp.cursor);
     CHECK((*back)->realtime_usec == cp.realtime_usec);
-    CHECK((*back)->updated_epoch == cp.updated_epoch);
+    CHECK((*back)->scanned_usec == cp.scanned_usec);
 
     // Replaced atomically: only the file itself remains, readable by owner and group only.
     size_t files = 0;
