@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 namespace qops::journal {
@@ -70,6 +72,21 @@ Result<void> save_checkpoint(const std::string& path, const Checkpoint& cp) {
     auto r = write_file_atomic(path, doc.dump() + "\n", 0640);
     if (!r) return Error{ExitCode::unavailable, fmt::format("cannot write checkpoint {}: {}", path, r.error().message)};
     return {};
+}
+
+Result<UniqueFd> try_lock_checkpoint(const std::string& path) {
+    const std::string lock_path = path + ".lock";
+    UniqueFd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+    if (!fd) {
+        const int err = errno;
+        return Error{ExitCode::unavailable, fmt::format("cannot open lock {}: {}", lock_path, errno_text(err))};
+    }
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno;
+        if (err == EWOULDBLOCK) return UniqueFd{};
+        return Error{ExitCode::unavailable, fmt::format("cannot lock {}: {}", lock_path, errno_text(err))};
+    }
+    return fd;
 }
 
 } // namespace qops::journal

@@ -3,6 +3,7 @@
 // kept in one small JSON file per unit and replaced atomically (temp + fsync + rename).
 
 #include "util/error.hpp"
+#include "util/fd.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -26,5 +27,10 @@ Result<std::optional<Checkpoint>> load_checkpoint(const std::string& path, const
 
 // Replaces the file atomically. Errors: unavailable.
 Result<void> save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// An exclusive lock beside the checkpoint (path + ".lock"), held while it lives, so two
+// runs (the timer and a manual start) never alert the same events or race on the file.
+// Returns an empty UniqueFd when another process holds it. Errors: unavailable.
+Result<UniqueFd> try_lock_checkpoint(const std::string& path);
 
 } // namespace qops::journal

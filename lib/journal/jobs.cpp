@@ -76,6 +76,14 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
     const std::string unit = unit_name(o.unit);
     const int64_t now_usec = now_epoch_micros();
     const std::string source_name = o.source.directory.empty() ? "local" : o.source.directory;
+    UniqueFd lock;
+    if (!o.no_state) {
+        lock = value_or_throw(try_lock_checkpoint(checkpoint_path(o.state_dir, unit)));
+        if (!lock) {
+            log::info("Another exit-owner-watch run for {} holds the checkpoint, skipping", unit);
+            return ExitCode::ok;
+        }
+    }
     Plan plan = make_plan(o, unit, now_usec);
     const ScanRequest& req = plan.request;
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace qops::journal {
 namespace {
@@ -44,24 +45,25 @@ Result<JournalPtr> open_journal(const Source& source) {
 
 // The matches journalctl -u adds (systemd's add_matches_for_unit): the unit's own
 // messages, its coredumps, PID 1's messages about it, and those of trusted daemons.
+// Matches within a group are AND-ed, the groups OR-ed.
 Result<void> add_unit_matches(sd_journal* j, const std::string& unit) {
-    const std::string own = "_SYSTEMD_UNIT=" + unit;
-    const std::string coredump = "COREDUMP_UNIT=" + unit;
-    const std::string from_pid1 = "UNIT=" + unit;
-    const std::string from_daemon = "OBJECT_SYSTEMD_UNIT=" + unit;
-    auto add = [j](std::string_view m) { return sd_journal_add_match(j, m.data(), m.size()); };
-    int r = 0;
-    (void)((r = add(own)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 ||
-           (r = add("MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1")) < 0 || (r = add("_UID=0")) < 0 ||
-           (r = add(coredump)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 || (r = add("_PID=1")) < 0 ||
-           (r = add(from_pid1)) < 0 || (r = sd_journal_add_disjunction(j)) < 0 || (r = add("_UID=0")) < 0 ||
-           (r = add(from_daemon)) < 0);
-    if (r < 0) return Error{ExitCode::usage, fmt::format("cannot match unit '{}': {}", unit, errno_text(-r))};
+    const std::vector<std::vector<std::string>> groups = {
+        {"_SYSTEMD_UNIT=" + unit},
+        {"MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1", "_UID=0", "COREDUMP_UNIT=" + unit},
+        {"_PID=1", "UNIT=" + unit},
+        {"_UID=0", "OBJECT_SYSTEMD_UNIT=" + unit},
+    };
+    for (size_t g = 0; g < groups.size(); ++g) {
+        int r = g == 0 ? 0 : sd_journal_add_disjunction(j);
+        for (size_t m = 0; r >= 0 && m < groups[g].size(); ++m)
+            r = sd_journal_add_match(j, groups[g][m].data(), groups[g][m].size());
+        if (r < 0) return Error{ExitCode::usage, fmt::format("cannot match unit '{}': {}", unit, errno_text(-r))};
+    }
     return {};
 }
 
-// The value of field in the current entry (without "FIELD="), or nullopt-like empty view
-// with the error code.
+// Points value at field's bytes in the current entry (without "NAME="); returns 0 or a
+// negative errno (-ENOENT when the entry has no such field).
 int field(sd_journal* j, std::string_view name, std::string_view& value) {
     const void* data = nullptr;
     size_t len = 0;

@@ -80,3 +80,18 @@ TEST_CASE("journal: an unwritable state directory is a dependency failure") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == ExitCode::unavailable);
 }
+
+TEST_CASE("journal: only one run holds the checkpoint lock") {
+    TempDir dir;
+    const std::string path = journal::checkpoint_path(dir.path(), k_unit);
+    auto first = journal::try_lock_checkpoint(path);
+    REQUIRE(first.ok());
+    CHECK(first->valid());
+    auto second = journal::try_lock_checkpoint(path);
+    REQUIRE(second.ok());
+    CHECK_FALSE(second->valid());
+    first->reset();
+    auto third = journal::try_lock_checkpoint(path);
+    REQUIRE(third.ok());
+    CHECK(third->valid());
+}

@@ -1,6 +1,7 @@
 // exit-owner-watch as a whole process, on real journal files and a real redis-server.
 
 #include "journal/alert.hpp"
+#include "journal/checkpoint.hpp"
 #include "journal_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
@@ -310,4 +311,20 @@ TEST_CASE("exit-owner-watch: unit names without .service, other patterns, metric
     CHECK(prom.find("quantum_exit_owner_deny_count{job=\"exit-owner-watch\"} 1") != std::string::npos);
     CHECK(prom.find("quantum_exit_owner_entries_examined{job=\"exit-owner-watch\"} 2") != std::string::npos);
     CHECK(prom.find("quantum_job_exit_code{job=\"exit-owner-watch\"} 1") != std::string::npos);
+}
+
+TEST_CASE("exit-owner-watch: a run that finds another holding the checkpoint skips") {
+    Watch w;
+    write_journal(w.journal.file("a.journal"), {entry_at(-60'000'000, "DENY_NOT_EXIT_OWNER x")});
+    auto held = journal::try_lock_checkpoint(w.checkpoint_file());
+    REQUIRE(held.ok());
+    REQUIRE(held->valid());
+    auto r = w.run_watch();
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("holds the checkpoint, skipping") != std::string::npos);
+    CHECK(w.alerts().empty());
+    held->reset();
+    CHECK(w.run_watch().exit_code == 1);
+    CHECK(w.alerts().size() == 1);
 }
