@@ -40,7 +40,14 @@ Result<JournalPtr> open_journal(const Source& source) {
                      fmt::format("cannot open the journal {}: {}",
                                  source.directory.empty() ? std::string("(local)") : source.directory,
                                  errno_text(-r))};
-    return JournalPtr(raw);
+    JournalPtr j(raw);
+    // Without the systemd-journal group sd_journal_open() succeeds but sees nothing; a
+    // watch that silently finds "no entries" forever is worse than a failing unit.
+    if (source.directory.empty() && sd_journal_has_runtime_files(raw) <= 0 && sd_journal_has_persistent_files(raw) <= 0)
+        return Error{ExitCode::unavailable,
+                     "no readable journal files in /run/log/journal or /var/log/journal (is the user in the "
+                     "systemd-journal group?)"};
+    return j;
 }
 
 // The matches journalctl -u adds (systemd's add_matches_for_unit): the unit's own

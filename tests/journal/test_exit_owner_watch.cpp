@@ -328,3 +328,18 @@ TEST_CASE("exit-owner-watch: a run that finds another holding the checkpoint ski
     CHECK(w.run_watch().exit_code == 1);
     CHECK(w.alerts().size() == 1);
 }
+
+TEST_CASE("exit-owner-watch: a local journal with no readable files is exit 3, not a silent 'no entries'") {
+    // Only meaningful on a host without journald files (containers, build chroots).
+    for (const char* dir : {"/run/log/journal", "/var/log/journal"}) {
+        std::error_code ec;
+        for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+             !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+            if (it->path().extension() == ".journal") return;
+    }
+    TempDir state;
+    auto r = run({"exit-owner-watch", "--no-state"});
+    INFO(r.err);
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("systemd-journal group") != std::string::npos);
+}
