@@ -14,10 +14,14 @@ size_t utf8_sequence(std::string_view s, size_t i) {
     const auto b0 = static_cast<unsigned char>(s[i]);
     size_t len = 0;
     if (b0 < 0x80) return 1;
-    if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
-    else if (b0 >= 0xE0 && b0 <= 0xEF) len = 3;
-    else if (b0 >= 0xF0 && b0 <= 0xF4) len = 4;
-    else return 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        len = 2;
+    else if (b0 >= 0xE0 && b0 <= 0xEF)
+        len = 3;
+    else if (b0 >= 0xF0 && b0 <= 0xF4)
+        len = 4;
+    else
+        return 0;
     if (i + len > s.size()) return 0;
     for (size_t k = 1; k < len; ++k)
         if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
@@ -64,8 +68,8 @@ std::string dedup_key(const std::string& unit, const std::string& first_cursor, 
 Fields alert_fields(const ScanResult& scan, const AlertContext& ctx) {
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& s : scan.samples)
-        samples.push_back({{"ts", iso8601_utc_micros(s.realtime_usec)}, {"host", s.hostname},
-                           {"message", printable(s.message)}});
+        samples.push_back(
+            {{"ts", iso8601_utc_micros(s.realtime_usec)}, {"host", s.hostname}, {"message", printable(s.message)}});
     return Fields{
         {"alert_type", k_alert_type},
         {"deny_count", std::to_string(scan.matched)},

@@ -19,12 +19,12 @@ inline constexpr long k_alerts_maxlen = 10000;
 
 struct AlertContext {
     std::string unit;
-    std::string window;     // span covered, systemd style ("5min")
-    std::string mode;       // "checkpoint" or "window"
-    std::string source;     // "local" or the journal directory
-    std::string host;       // the host running the watch
+    std::string window; // span covered, systemd style ("5min")
+    std::string mode;   // "checkpoint" or "window"
+    std::string source; // "local" or the journal directory
+    std::string host;   // the host running the watch
     int64_t now_epoch = 0;
-    bool gap = false;       // events may have been rotated away or skipped
+    bool gap = false; // events may have been rotated away or skipped
 };
 
 using Fields = std::vector<std::pair<std::string, std::string>>;

@@ -3,9 +3,9 @@
 #include "util/atomic_file.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 

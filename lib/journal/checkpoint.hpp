@@ -15,7 +15,7 @@ struct Checkpoint {
     std::string cursor;        // empty: a time-only checkpoint (no entry of the unit seen yet)
     int64_t realtime_usec = 0; // the entry's realtime, or where a time-only checkpoint starts
     std::string unit;
-    int64_t scanned_usec = 0;  // when the run that wrote it read the journal (0: unknown)
+    int64_t scanned_usec = 0; // when the run that wrote it read the journal (0: unknown)
 };
 
 // The file holding the checkpoint of unit in state_dir.

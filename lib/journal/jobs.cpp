@@ -24,7 +24,9 @@ std::string hostname() {
     return buf;
 }
 
-std::string when(int64_t usec) { return iso8601_utc_micros(usec); }
+std::string when(int64_t usec) {
+    return iso8601_utc_micros(usec);
+}
 
 // Where the scan starts and what it may resume from.
 struct Plan {
@@ -46,8 +48,8 @@ Plan make_plan(const WatchOptions& o, const std::string& unit, int64_t now_usec)
     auto loaded = load_checkpoint(path, unit);
     if (!loaded) {
         if (loaded.error().code != ExitCode::integrity) throw Failure(loaded.error());
-        log::warn("{}; starting at now - {} ({}) and replacing it", loaded.error().message,
-                  format_timespan(o.window), when(window_start));
+        log::warn("{}; starting at now - {} ({}) and replacing it", loaded.error().message, format_timespan(o.window),
+                  when(window_start));
         plan.checkpoint_corrupt = true;
         return plan;
     }
@@ -136,8 +138,8 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
             log::fail("Sample {}/{}: {} {}: {}", i + 1, r.matched, when(r.samples[i].realtime_usec),
                       r.samples[i].hostname.empty() ? "-" : printable(r.samples[i].hostname),
                       printable(r.samples[i].message));
-        AlertContext ctx{unit, window, o.no_state ? "window" : "checkpoint", source_name, hostname(),
-                         now_usec / 1'000'000, gap};
+        AlertContext ctx{
+            unit, window, o.no_state ? "window" : "checkpoint", source_name, hostname(), now_usec / 1'000'000, gap};
         const Fields fields = alert_fields(r, ctx);
         key = dedup_key(unit, r.first_cursor, r.last_cursor);
         auto stored = [&]() -> Result<std::string> {
@@ -183,8 +185,8 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
     if (o.json) {
         nlohmann::json samples = nlohmann::json::array();
         for (const auto& s : r.samples)
-            samples.push_back({{"ts", when(s.realtime_usec)}, {"host", printable(s.hostname)},
-                               {"message", printable(s.message)}});
+            samples.push_back(
+                {{"ts", when(s.realtime_usec)}, {"host", printable(s.hostname)}, {"message", printable(s.message)}});
         std::cout << nlohmann::json{{"unit", unit},
                                     {"pattern", printable(o.pattern)},
                                     {"mode", o.no_state ? "window" : "checkpoint"},
@@ -200,7 +202,8 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
                                     {"gap", gap},
                                     {"alert_id", alert_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(alert_id)},
                                     {"dedup_key", key.empty() ? nlohmann::json(nullptr) : nlohmann::json(key)},
-                                    {"cursor", r.end_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.end_cursor)}}
+                                    {"cursor",
+                                     r.end_cursor.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.end_cursor)}}
                          .dump()
                   << "\n";
     }

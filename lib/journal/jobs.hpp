@@ -22,8 +22,8 @@ struct WatchOptions {
     std::string unit = k_default_unit;
     std::string pattern = k_default_pattern;
     std::string state_dir = k_default_state_dir;
-    bool no_state = false;                                   // stateless: look back --window only
-    std::chrono::microseconds window = k_default_window;     // first run, lost checkpoint, --no-state
+    bool no_state = false;                                     // stateless: look back --window only
+    std::chrono::microseconds window = k_default_window;       // first run, lost checkpoint, --no-state
     std::chrono::microseconds max_catch_up = k_default_window; // bound when the checkpoint is lost
     size_t samples = k_default_samples;
     bool json = false;

@@ -26,7 +26,9 @@ using CString = std::unique_ptr<char, FreeDeleter>;
 // skipped. More than this many failures in a row ends the scan instead of spinning.
 constexpr int k_max_consecutive_step_errors = 16;
 
-bool is_vanished_data_error(int r) { return r == -EBADMSG || r == -EADDRNOTAVAIL || r == -EIO; }
+bool is_vanished_data_error(int r) {
+    return r == -EBADMSG || r == -EADDRNOTAVAIL || r == -EIO;
+}
 
 Result<JournalPtr> open_journal(const Source& source) {
     sd_journal* raw = nullptr;
@@ -38,8 +40,7 @@ Result<JournalPtr> open_journal(const Source& source) {
     if (r < 0)
         return Error{ExitCode::unavailable,
                      fmt::format("cannot open the journal {}: {}",
-                                 source.directory.empty() ? std::string("(local)") : source.directory,
-                                 errno_text(-r))};
+                                 source.directory.empty() ? std::string("(local)") : source.directory, errno_text(-r))};
     JournalPtr j(raw);
     // Without the systemd-journal group sd_journal_open() succeeds but sees nothing; a
     // watch that silently finds "no entries" forever is worse than a failing unit.
@@ -105,9 +106,8 @@ Result<bool> position(sd_journal* j, const ScanRequest& req) {
 } // namespace
 
 std::string unit_name(const std::string& name) {
-    static constexpr std::string_view k_suffixes[] = {".service", ".socket", ".timer", ".target", ".mount",
-                                                      ".path",    ".slice",  ".scope", ".device", ".swap",
-                                                      ".automount"};
+    static constexpr std::string_view k_suffixes[] = {".service", ".socket", ".timer",  ".target", ".mount",    ".path",
+                                                      ".slice",   ".scope",  ".device", ".swap",   ".automount"};
     for (auto suffix : k_suffixes)
         if (name.size() > suffix.size() && std::string_view(name).substr(name.size() - suffix.size()) == suffix)
             return name;

@@ -43,12 +43,12 @@ struct ScanResult {
     uint64_t unreadable = 0;   // entries or steps skipped on EBADMSG/EADDRNOTAVAIL
     int64_t first_usec = 0;    // realtime of the first and last match
     int64_t last_usec = 0;
-    std::string first_cursor;  // cursors of the first and last match
+    std::string first_cursor; // cursors of the first and last match
     std::string last_cursor;
-    std::vector<Sample> samples;  // the first max_samples matches
-    std::string end_cursor;       // last entry examined; empty when none was
+    std::vector<Sample> samples; // the first max_samples matches
+    std::string end_cursor;      // last entry examined; empty when none was
     int64_t end_usec = 0;
-    int64_t cutoff_usec = 0;      // realtime of the oldest entry the journal holds (0: empty)
+    int64_t cutoff_usec = 0; // realtime of the oldest entry the journal holds (0: empty)
 };
 
 // Scans the unit's entries after the request's position up to the end of the journal.

@@ -15,19 +15,35 @@ using Usec = int64_t;
 constexpr Usec k_usec_per_sec = 1'000'000;
 
 // Longest suffixes first so "ms" is not read as "m" + "s".
-constexpr std::array<std::pair<std::string_view, Usec>, 25> k_units{{
-    {"seconds", k_usec_per_sec}, {"second", k_usec_per_sec}, {"minutes", 60 * k_usec_per_sec},
-    {"minute", 60 * k_usec_per_sec}, {"hours", 3600 * k_usec_per_sec}, {"hour", 3600 * k_usec_per_sec},
-    {"days", 86400 * k_usec_per_sec}, {"day", 86400 * k_usec_per_sec}, {"weeks", 604800 * k_usec_per_sec},
-    {"week", 604800 * k_usec_per_sec}, {"msec", 1000}, {"usec", 1}, {"sec", k_usec_per_sec},
-    {"min", 60 * k_usec_per_sec}, {"hr", 3600 * k_usec_per_sec}, {"ms", 1000}, {"us", 1},
-    {"s", k_usec_per_sec}, {"m", 60 * k_usec_per_sec}, {"h", 3600 * k_usec_per_sec},
-    {"d", 86400 * k_usec_per_sec}, {"w", 604800 * k_usec_per_sec}, {"mins", 60 * k_usec_per_sec},
-    {"secs", k_usec_per_sec}, {"hrs", 3600 * k_usec_per_sec}
-}};
+constexpr std::array<std::pair<std::string_view, Usec>, 25> k_units{{{"seconds", k_usec_per_sec},
+                                                                     {"second", k_usec_per_sec},
+                                                                     {"minutes", 60 * k_usec_per_sec},
+                                                                     {"minute", 60 * k_usec_per_sec},
+                                                                     {"hours", 3600 * k_usec_per_sec},
+                                                                     {"hour", 3600 * k_usec_per_sec},
+                                                                     {"days", 86400 * k_usec_per_sec},
+                                                                     {"day", 86400 * k_usec_per_sec},
+                                                                     {"weeks", 604800 * k_usec_per_sec},
+                                                                     {"week", 604800 * k_usec_per_sec},
+                                                                     {"msec", 1000},
+                                                                     {"usec", 1},
+                                                                     {"sec", k_usec_per_sec},
+                                                                     {"min", 60 * k_usec_per_sec},
+                                                                     {"hr", 3600 * k_usec_per_sec},
+                                                                     {"ms", 1000},
+                                                                     {"us", 1},
+                                                                     {"s", k_usec_per_sec},
+                                                                     {"m", 60 * k_usec_per_sec},
+                                                                     {"h", 3600 * k_usec_per_sec},
+                                                                     {"d", 86400 * k_usec_per_sec},
+                                                                     {"w", 604800 * k_usec_per_sec},
+                                                                     {"mins", 60 * k_usec_per_sec},
+                                                                     {"secs", k_usec_per_sec},
+                                                                     {"hrs", 3600 * k_usec_per_sec}}};
 
 Error bad(std::string_view text, std::string_view why) {
-    return Error{ExitCode::usage, fmt::format("invalid time span '{}': {} (examples: 300s, 5min, 1h 30min)", text, why)};
+    return Error{ExitCode::usage,
+                 fmt::format("invalid time span '{}': {} (examples: 300s, 5min, 1h 30min)", text, why)};
 }
 
 } // namespace
@@ -37,7 +53,8 @@ Result<std::chrono::microseconds> parse_timespan(std::string_view text) {
     Usec total = 0;
     bool any = false;
     auto skip_space = [&] {
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0) ++i;
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])) != 0)
+            ++i;
     };
     skip_space();
     while (i < text.size()) {
@@ -50,7 +67,8 @@ Result<std::chrono::microseconds> parse_timespan(std::string_view text) {
         }
         skip_space();
         size_t unit_end = i;
-        while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end])) != 0) ++unit_end;
+        while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end])) != 0)
+            ++unit_end;
         const std::string_view unit = text.substr(i, unit_end - i);
         Usec factor = k_usec_per_sec; // a bare number is seconds, as in systemd
         if (!unit.empty()) {

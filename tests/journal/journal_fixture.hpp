@@ -23,8 +23,8 @@ inline constexpr const char* k_boot_id = "8d1f1f8f0e3c4c55a6e3a5b1c2d3e4f5";
 struct JournalEntry {
     int64_t realtime_usec = 0;
     std::string message;
-    std::string unit = k_apply_unit;            // _SYSTEMD_UNIT; empty: none
-    std::map<std::string, std::string> fields;  // further fields (UNIT=, _PID=, ...)
+    std::string unit = k_apply_unit;           // _SYSTEMD_UNIT; empty: none
+    std::map<std::string, std::string> fields; // further fields (UNIT=, _PID=, ...)
     std::string hostname = "apply-host-1";
 };
 
@@ -61,7 +61,8 @@ inline void append_field(std::string& out, const std::string& name, const std::s
     // Binary-safe form: NAME\n, little-endian 64-bit size, the bytes, \n.
     out += name + "\n";
     uint64_t size = value.size();
-    for (int i = 0; i < 8; ++i) out += static_cast<char>((size >> (8 * i)) & 0xFF);
+    for (int i = 0; i < 8; ++i)
+        out += static_cast<char>((size >> (8 * i)) & 0xFF);
     out += value + "\n";
 }
 
@@ -78,7 +79,8 @@ inline std::string export_stream(const std::vector<JournalEntry>& entries) {
         out += std::string("_BOOT_ID=") + k_boot_id + "\n";
         if (!e.unit.empty()) append_field(out, "_SYSTEMD_UNIT", e.unit);
         if (!e.hostname.empty()) append_field(out, "_HOSTNAME", e.hostname);
-        for (const auto& [k, v] : e.fields) append_field(out, k, v);
+        for (const auto& [k, v] : e.fields)
+            append_field(out, k, v);
         append_field(out, "MESSAGE", e.message);
         out += "\n";
     }

@@ -13,8 +13,8 @@ TEST_CASE("journal: printable keeps UTF-8 and escapes the rest") {
     CHECK(journal::printable("caf\xc3\xa9 \xe2\x82\xac") == "caf\xc3\xa9 \xe2\x82\xac");
     CHECK(journal::printable("a\nb") == "a\\nb");
     CHECK(journal::printable(std::string("x\xff\x01y\0z", 6)) == "x\\xff\\x01y\\x00z");
-    CHECK(journal::printable("\xc0\xaf") == "\\xc0\\xaf");             // overlong
-    CHECK(journal::printable("\xed\xa0\x80") == "\\xed\\xa0\\x80");    // surrogate
+    CHECK(journal::printable("\xc0\xaf") == "\\xc0\\xaf");          // overlong
+    CHECK(journal::printable("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // surrogate
     CHECK(journal::printable(std::string(10, 'x'), 4) == "xxxx...");
     // A multi-byte character cut at the limit is dropped, not shown as bad bytes.
     CHECK(journal::printable("ab\xe2\x82\xac", 3) == "ab...");
@@ -37,8 +37,8 @@ TEST_CASE("journal: the alert carries the contract's fields and is stored in the
     scan.last_cursor = "s=a;i=9";
     scan.samples = {{1'795'000'000'000'001, "h1", "order 1 DENY_NOT_EXIT_OWNER\nsecond line"},
                     {1'795'000'050'000'000, "h2", "order 2 DENY_NOT_EXIT_OWNER \xff"}};
-    journal::AlertContext ctx{"quantum-apply-layer.service", "5min", "checkpoint", "local", "watch-host",
-                              1'795'000'200, true};
+    journal::AlertContext ctx{
+        "quantum-apply-layer.service", "5min", "checkpoint", "local", "watch-host", 1'795'000'200, true};
     const auto fields = journal::alert_fields(scan, ctx);
     std::map<std::string, std::string> m(fields.begin(), fields.end());
     CHECK(m.at("alert_type") == "EXIT_OWNER_VIOLATION");

@@ -75,8 +75,8 @@ TEST_CASE("journal: a corrupt or foreign checkpoint is an integrity error, not a
 TEST_CASE("journal: an unwritable state directory is a dependency failure") {
     TempDir dir;
     const std::string missing = dir.file("no/such/dir");
-    auto r = journal::save_checkpoint(journal::checkpoint_path(missing, k_unit),
-                                      journal::Checkpoint{"s=1", 5, k_unit, 1});
+    auto r =
+        journal::save_checkpoint(journal::checkpoint_path(missing, k_unit), journal::Checkpoint{"s=1", 5, k_unit, 1});
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == ExitCode::unavailable);
 }

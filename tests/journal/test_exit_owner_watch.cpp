@@ -26,9 +26,7 @@ struct Watch {
     // Persistent, so alerts stored before a kill -9 are still there after the restart.
     RedisServer redis{RedisServerOptions{true, {}}};
 
-    std::string checkpoint_file() const {
-        return state.path() + "/exit-owner-watch.quantum-apply-layer.service.json";
-    }
+    std::string checkpoint_file() const { return state.path() + "/exit-owner-watch.quantum-apply-layer.service.json"; }
 
     // Makes the checkpoint look written by a run just after its entry, long ago.
     void backdate_checkpoint() const {
@@ -52,7 +50,8 @@ struct Watch {
         for (size_t i = 0; i < entries.size(); ++i) {
             Alert a;
             auto f = entries.element(i).element(1);
-            for (size_t k = 0; k + 1 < f.size(); k += 2) a[std::string(f.element(k).str())] = f.element(k + 1).str();
+            for (size_t k = 0; k + 1 < f.size(); k += 2)
+                a[std::string(f.element(k).str())] = f.element(k + 1).str();
             out.push_back(std::move(a));
         }
         return out;
@@ -96,8 +95,7 @@ TEST_CASE("exit-owner-watch: --no-state counts the window's DENY lines, edges in
     write_journal(w.journal.file("a.journal"),
                   {entry_at(-5 * k_usec_per_min - 30'000'000, "DENY_NOT_EXIT_OWNER before the window"),
                    entry_at(-4 * k_usec_per_min - 30'000'000, "DENY_NOT_EXIT_OWNER early"),
-                   entry_at(-2 * k_usec_per_min, "order accepted"),
-                   entry_at(-5'000'000, "DENY_NOT_EXIT_OWNER late")});
+                   entry_at(-2 * k_usec_per_min, "order accepted"), entry_at(-5'000'000, "DENY_NOT_EXIT_OWNER late")});
     auto r = w.run_watch({"--no-state", "--window", "5min"});
     INFO(r.err);
     CHECK(r.exit_code == 1);
@@ -148,8 +146,8 @@ TEST_CASE("exit-owner-watch: two runs with new entries in between count each DEN
     CHECK(quiet.err.find("WARN") == std::string::npos);
 
     // New entries, one of them stamped before the checkpoint's time (a late writer).
-    write_journal(file, {entry_at(-150'000'000, "DENY_NOT_EXIT_OWNER three (late)"),
-                         entry_at(-10'000'000, "order accepted")});
+    write_journal(
+        file, {entry_at(-150'000'000, "DENY_NOT_EXIT_OWNER three (late)"), entry_at(-10'000'000, "order accepted")});
     auto second = w.run_watch();
     INFO(second.err);
     CHECK(second.exit_code == 1);
@@ -228,8 +226,8 @@ TEST_CASE("exit-owner-watch: a corrupt state file is replaced, with a WARN") {
 
 TEST_CASE("exit-owner-watch: Redis down during an alert is exit 3, and the next run alerts the same events") {
     Watch w;
-    write_journal(w.journal.file("a.journal"), {entry_at(-60'000'000, "DENY_NOT_EXIT_OWNER a"),
-                                                entry_at(-50'000'000, "DENY_NOT_EXIT_OWNER b")});
+    write_journal(w.journal.file("a.journal"),
+                  {entry_at(-60'000'000, "DENY_NOT_EXIT_OWNER a"), entry_at(-50'000'000, "DENY_NOT_EXIT_OWNER b")});
     // A first quiet state: the checkpoint before these events.
     w.redis.kill9();
     auto down = w.run_watch();
@@ -297,9 +295,8 @@ TEST_CASE("exit-owner-watch: usage errors exit 2 and write nothing") {
 TEST_CASE("exit-owner-watch: unit names without .service, other patterns, metrics") {
     Watch w;
     TempDir metrics;
-    write_journal(w.journal.file("a.journal"),
-                  {entry_at(-30'000'000, "CUSTOM_DENY one", "quantum-governor.service"),
-                   entry_at(-20'000'000, "fine", "quantum-governor.service")});
+    write_journal(w.journal.file("a.journal"), {entry_at(-30'000'000, "CUSTOM_DENY one", "quantum-governor.service"),
+                                                entry_at(-20'000'000, "fine", "quantum-governor.service")});
     auto r = w.run_watch({"--unit", "quantum-governor", "--pattern", "CUSTOM_DENY", "--metrics-dir", metrics.path()});
     INFO(r.err);
     CHECK(r.exit_code == 1);
@@ -337,7 +334,6 @@ TEST_CASE("exit-owner-watch: a local journal with no readable files is exit 3, n
              !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
             if (it->path().extension() == ".journal") return;
     }
-    TempDir state;
     auto r = run({"exit-owner-watch", "--no-state"});
     INFO(r.err);
     CHECK(r.exit_code == 3);

@@ -164,8 +164,8 @@ TEST_CASE("journal: resuming after a cursor examines only the entries after it")
         CHECK(again.end_cursor.empty());
     }
     SECTION("new entries appended to the same file, even older-stamped ones") {
-        write_journal(file, {entry_at(-1 * k_usec_per_min, "DENY_NOT_EXIT_OWNER three"),
-                             entry_at(-50'000'000, "fine")});
+        write_journal(file,
+                      {entry_at(-1 * k_usec_per_min, "DENY_NOT_EXIT_OWNER three"), entry_at(-50'000'000, "fine")});
         auto again = scan_dir(dir.path(), request(0, first.end_cursor));
         CHECK(again.cursor_found);
         CHECK(again.examined == 2);
@@ -238,6 +238,7 @@ TEST_CASE("journal: a corrupt file beside good ones does not stop the scan") {
     auto r = scan_dir(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
     CHECK(r.matched >= 1);
     bool good_seen = false;
-    for (const auto& s : r.samples) good_seen = good_seen || s.message == "DENY_NOT_EXIT_OWNER good";
+    for (const auto& s : r.samples)
+        good_seen = good_seen || s.message == "DENY_NOT_EXIT_OWNER good";
     CHECK(good_seen);
 }

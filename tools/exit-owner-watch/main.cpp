@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
     app->add_option("--window", window_text, "Look-back on the first run, after a lost checkpoint, or with --no-state")
         ->capture_default_str()
         ->check(span_validator());
-    auto* no_state = app->add_flag("--no-state", options.no_state,
-                                   "Stateless: examine the last --window only, keep no checkpoint");
+    auto* no_state =
+        app->add_flag("--no-state", options.no_state, "Stateless: examine the last --window only, keep no checkpoint");
     app->add_option("--max-catch-up", max_catch_up_text,
                     "When the checkpoint is lost, look back at most this far [default: --window]")
         ->check(span_validator())
