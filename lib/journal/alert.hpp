@@ -19,7 +19,7 @@ inline constexpr long k_alerts_maxlen = 10000;
 
 struct AlertContext {
     std::string unit;
-    std::string window; // span covered, systemd style ("5min")
+    std::string window; // span covered: since the previous run, or the look-back
     std::string mode;   // "checkpoint" or "window"
     std::string source; // "local" or the journal directory
     std::string host;   // the host running the watch

@@ -103,7 +103,8 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
         const Checkpoint& cp = *plan.checkpoint;
         const int64_t seen_until = std::max(cp.scanned_usec, cp.realtime_usec);
         const bool lost = !cp.cursor.empty() && !r.cursor_found;
-        start_usec = lost ? req.since_usec : cp.realtime_usec;
+        // The alert's window is what this run covers: since the previous one looked.
+        start_usec = lost ? req.since_usec : seen_until;
         if (lost)
             log::warn("Checkpoint cursor ({}) is no longer in the journal (rotated or vacuumed): resuming at {}",
                       when(cp.realtime_usec), when(req.since_usec));

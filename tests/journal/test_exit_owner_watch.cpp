@@ -160,6 +160,9 @@ TEST_CASE("exit-owner-watch: two runs with new entries in between count each DEN
     CHECK(alerts[0].at("deny_count") == "2");
     CHECK(alerts[1].at("deny_count") == "1");
     CHECK(alerts[1].at("sample") == "DENY_NOT_EXIT_OWNER three (late)");
+    // The second alert covers the time since the previous run, not the 5min look-back.
+    CHECK(alerts[0].at("window") == "5min");
+    CHECK(alerts[1].at("window").find("min") == std::string::npos);
     CHECK(alerts[0].at("dedup_key") != alerts[1].at("dedup_key"));
 }
 
