@@ -133,8 +133,8 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
     std::string alert_id;
     std::string key;
     if (r.matched > 0) {
-        log::fail("{} {} event(s) from {} in the last {} (first {}, last {})", r.matched, o.pattern, unit, window,
-                  when(r.first_usec), when(r.last_usec));
+        log::fail("{} {} event(s) from {} in the last {} (first {}, last {})", r.matched, printable(o.pattern), unit,
+                  window, when(r.first_usec), when(r.last_usec));
         for (size_t i = 0; i < r.samples.size(); ++i)
             log::fail("Sample {}/{}: {} {}: {}", i + 1, r.matched, when(r.samples[i].realtime_usec),
                       r.samples[i].hostname.empty() ? "-" : printable(r.samples[i].hostname),
@@ -158,7 +158,7 @@ ExitCode run_watch(const WatchOptions& o, JobMetrics& metrics) {
     } else if (r.examined == 0) {
         log::info("No entries from {} since {}, nothing to check", unit, when(start_usec));
     } else {
-        log::ok("No {} in {} entries from {} since {}", o.pattern, r.examined, unit, when(start_usec));
+        log::ok("No {} in {} entries from {} since {}", printable(o.pattern), r.examined, unit, when(start_usec));
     }
 
     if (!o.no_state) {
