@@ -14,9 +14,10 @@ Reads the journal entries of --unit (matched as journalctl -u does) through sd-j
 from the local journal or from --journal-dir, and counts those whose MESSAGE contains
 --pattern. By default it resumes after the cursor saved in
 --state-dir/exit-owner-watch.<unit>.json by the previous run, so every event is counted
-exactly once whatever the timer's jitter; with no checkpoint, or one the journal no
-longer holds (rotated, vacuumed), it starts at now - --window (never further back than
---max-catch-up) and says so in a WARN. --no-state looks back --window and keeps no
+exactly once whatever the timer's jitter. With no checkpoint (first run) it looks back
+--window; when the journal no longer holds the checkpoint (rotated, vacuumed) it resumes
+just after the checkpoint's time, at most --max-catch-up (default: --window) back; both
+say so in a WARN. --no-state looks back --window and keeps no
 checkpoint (the original stateless check).
 
 When events are found: FAIL lines with up to --samples examples, one XADD to
