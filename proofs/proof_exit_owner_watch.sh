@@ -172,6 +172,29 @@ t_corrupt_state() {
     grep -q 'WARN: checkpoint .* is unusable' <<<"$err" && /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$CP"
 }
 
+t_journal_group() {
+    # Journal files as journald leaves them (0640 root:systemd-journal), read by an
+    # unprivileged user with and without the group the unit grants.
+    local pub gid out
+    pub=$(mktemp -d /tmp/qops-journal-group.XXXXXX)
+    on_exit "rm -rf '$pub'"
+    chmod 0755 "$pub"
+    journal "$pub/system.journal" "20|$APPLY|order 8 DENY_NOT_EXIT_OWNER"
+    chgrp systemd-journal "$pub/system.journal" && chmod 0640 "$pub/system.journal"
+    gid=$(getent group systemd-journal | cut -d: -f3)
+    # A copy nobody can execute, wherever the build tree lives.
+    install -m 0755 "$(command -v exit-owner-watch)" "$pub/exit-owner-watch"
+    out=$(setpriv --reuid=nobody --regid=nogroup --groups="$gid" \
+        "$pub/exit-owner-watch" --no-state --journal-dir "$pub" --redis "$REDIS_URL" --json)
+    echo "with the group: $out"
+    grep -q '"deny_count":1' <<<"$out" || return 1
+    setpriv --reuid=nobody --regid=nogroup --clear-groups \
+        "$pub/exit-owner-watch" --no-state --journal-dir "$pub" --redis "$REDIS_URL"
+    local rc=$?
+    echo "without the group: exit $rc"
+    [ "$rc" -eq 3 ]
+}
+
 check "exit-owner-watch runs: --version, --help with exit codes, bad --window exits 2" t_binary
 check "quantum-exit-owner-watch.service and .timer pass systemd-analyze verify" t_units_verify
 check "Timer elapses every 5 minutes" t_timer_5min
@@ -184,4 +207,9 @@ check "Redis down: exit 3, checkpoint kept, same events alerted on the next run"
 check "Rotated-away checkpoint: WARN and gap=1 in the alert" t_rotated
 check "--no-state --window 5min: stateless, window edges respected" t_stateless_window
 check "Corrupt state file: WARN, replaced by a valid checkpoint" t_corrupt_state
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && getent group systemd-journal >/dev/null; then
+    check "Non-root reader: the systemd-journal group reads the journal, without it exit 3" t_journal_group
+else
+    skip "Non-root reader: the systemd-journal group reads the journal, without it exit 3" "needs root and setpriv"
+fi
 finish

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 #include <string_view>
@@ -30,6 +31,14 @@ bool is_vanished_data_error(int r) {
     return r == -EBADMSG || r == -EADDRNOTAVAIL || r == -EIO;
 }
 
+bool has_journal_files(const std::string& directory) {
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(directory, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+        if (it->path().extension() == ".journal") return true;
+    return false;
+}
+
 Result<JournalPtr> open_journal(const Source& source) {
     sd_journal* raw = nullptr;
     int r = 0;
@@ -42,12 +51,19 @@ Result<JournalPtr> open_journal(const Source& source) {
                      fmt::format("cannot open the journal {}: {}",
                                  source.directory.empty() ? std::string("(local)") : source.directory, errno_text(-r))};
     JournalPtr j(raw);
-    // Without the systemd-journal group sd_journal_open() succeeds but sees nothing; a
-    // watch that silently finds "no entries" forever is worse than a failing unit.
-    if (source.directory.empty() && sd_journal_has_runtime_files(raw) <= 0 && sd_journal_has_persistent_files(raw) <= 0)
+    // Files the process may not read are skipped silently by sd-journal: without the
+    // systemd-journal group a watch would find "no entries" forever. Nothing opened
+    // while there are files to open is a failure, not an empty journal.
+    uint64_t open_bytes = 0;
+    if (sd_journal_get_usage(raw, &open_bytes) >= 0 && open_bytes > 0) return j;
+    if (source.directory.empty())
+        return Error{ExitCode::unavailable, "no readable journal files in /run/log/journal or /var/log/journal (is "
+                                            "the user in the systemd-journal group?)"};
+    if (has_journal_files(source.directory))
         return Error{ExitCode::unavailable,
-                     "no readable journal files in /run/log/journal or /var/log/journal (is the user in the "
-                     "systemd-journal group?)"};
+                     fmt::format("none of the journal files in {} can be read (is the user in the systemd-journal "
+                                 "group, or allowed to read them?)",
+                                 source.directory)};
     return j;
 }
 

@@ -242,3 +242,13 @@ TEST_CASE("journal: a corrupt file beside good ones does not stop the scan") {
         good_seen = good_seen || s.message == "DENY_NOT_EXIT_OWNER good";
     CHECK(good_seen);
 }
+
+TEST_CASE("journal: a directory whose journal files cannot be opened is a failure, not an empty journal") {
+    TempDir dir;
+    write_journal(dir.file("only.journal"), {entry_at(-10'000'000, "DENY_NOT_EXIT_OWNER")});
+    std::filesystem::resize_file(dir.file("only.journal"), 100); // not even a header
+    auto r = journal::scan(journal::Source{dir.path()}, request(0));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ExitCode::unavailable);
+    CHECK(r.error().message.find("can be read") != std::string::npos);
+}
