@@ -52,7 +52,8 @@ struct ScanResult {
 };
 
 // Scans the unit's entries after the request's position up to the end of the journal.
-// Errors: unavailable (journal or directory cannot be opened).
+// Errors: unavailable (journal or directory cannot be opened, or none of its files is
+// readable).
 Result<ScanResult> scan(const Source& source, const ScanRequest& request);
 
 } // namespace qops::journal
