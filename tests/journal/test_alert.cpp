@@ -1,0 +1,75 @@
+#include "journal/alert.hpp"
+#include "support/redis_server.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace qops;
+using namespace qops::test;
+
+TEST_CASE("journal: printable keeps UTF-8 and escapes the rest") {
+    CHECK(journal::printable("plain text") == "plain text");
+    CHECK(journal::printable("caf\xc3\xa9 \xe2\x82\xac") == "caf\xc3\xa9 \xe2\x82\xac");
+    CHECK(journal::printable("a\nb") == "a\\nb");
+    CHECK(journal::printable(std::string("x\xff\x01y\0z", 6)) == "x\\xff\\x01y\\x00z");
+    CHECK(journal::printable("\xc0\xaf") == "\\xc0\\xaf");          // overlong
+    CHECK(journal::printable("\xed\xa0\x80") == "\\xed\\xa0\\x80"); // surrogate
+    CHECK(journal::printable(std::string(10, 'x'), 4) == "xxxx...");
+    // A multi-byte character cut at the limit is dropped, not shown as bad bytes.
+    CHECK(journal::printable("ab\xe2\x82\xac", 3) == "ab...");
+}
+
+TEST_CASE("journal: the dedup key follows the first and last cursor") {
+    const auto k = journal::dedup_key("u.service", "c1", "c2");
+    CHECK(k.size() == 32);
+    CHECK(k == journal::dedup_key("u.service", "c1", "c2"));
+    CHECK(k != journal::dedup_key("u.service", "c1", "c3"));
+    CHECK(k != journal::dedup_key("v.service", "c1", "c2"));
+}
+
+TEST_CASE("journal: the alert carries the contract's fields and is stored in the stream") {
+    journal::ScanResult scan;
+    scan.matched = 4;
+    scan.first_usec = 1'795'000'000'000'001;
+    scan.last_usec = 1'795'000'100'000'000;
+    scan.first_cursor = "s=a;i=1";
+    scan.last_cursor = "s=a;i=9";
+    scan.samples = {{1'795'000'000'000'001, "h1", "order 1 DENY_NOT_EXIT_OWNER\nsecond line"},
+                    {1'795'000'050'000'000, "h2", "order 2 DENY_NOT_EXIT_OWNER \xff"}};
+    journal::AlertContext ctx{
+        "quantum-apply-layer.service", "5min", "checkpoint", "local", "watch-host", 1'795'000'200, true};
+    const auto fields = journal::alert_fields(scan, ctx);
+    std::map<std::string, std::string> m(fields.begin(), fields.end());
+    CHECK(m.at("alert_type") == "EXIT_OWNER_VIOLATION");
+    CHECK(m.at("deny_count") == "4");
+    CHECK(m.at("window") == "5min");
+    CHECK(m.at("timestamp") == "1795000200");
+    CHECK(m.at("host") == "watch-host");
+    CHECK(m.at("first_ts") == "2026-11-18T11:06:40.000001Z");
+    CHECK(m.at("last_ts") == "2026-11-18T11:08:20.000000Z");
+    CHECK(m.at("sample") == "order 1 DENY_NOT_EXIT_OWNER\\nsecond line");
+    CHECK(m.at("gap") == "1");
+    CHECK(m.at("unit") == "quantum-apply-layer.service");
+    CHECK(m.at("dedup_key") == journal::dedup_key("quantum-apply-layer.service", "s=a;i=1", "s=a;i=9"));
+    CHECK(m.at("samples").find("\\\\xff") != std::string::npos);
+
+    RedisServer redis;
+    auto client = redis.client();
+    auto id = journal::publish_alert(client, fields);
+    REQUIRE(id.ok());
+    auto entries = redis.cmd({"XRANGE", journal::k_alerts_stream, "-", "+"});
+    REQUIRE(entries.size() == 1);
+    CHECK(entries.element(0).element(0).str() == *id);
+    auto stored = entries.element(0).element(1);
+    REQUIRE(stored.size() == fields.size() * 2);
+    for (size_t i = 0; i < fields.size(); ++i) {
+        CHECK(stored.element(2 * i).str() == fields[i].first);
+        CHECK(stored.element(2 * i + 1).str() == fields[i].second);
+    }
+
+    redis.kill9();
+    auto down = journal::publish_alert(client, fields);
+    REQUIRE_FALSE(down.ok());
+    CHECK(down.error().code == ExitCode::unavailable);
+}
