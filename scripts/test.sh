@@ -24,7 +24,7 @@ for tree in "${trees[@]}"; do
     asan) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DQOPS_SANITIZE=ON) ;;
     esac
     echo "=== $tree: configure and build"
-    if ! cmake -S . -B "$dir" -G Ninja -DQOPS_WERROR=ON "${flags[@]}" >"$root/build/$tree-configure.log" 2>&1; then
+    if ! cmake -S . -B "$dir" -G Ninja -DQOPS_WERROR=ON -DCMAKE_INSTALL_PREFIX=/usr "${flags[@]}" >"$root/build/$tree-configure.log" 2>&1; then
         tail -n 30 "$root/build/$tree-configure.log"
         echo "0 passed, 1 failed"
         exit 1

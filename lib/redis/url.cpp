@@ -160,8 +160,10 @@ Result<Url> parse_url(const std::string& text) {
 
 Result<std::optional<std::string>> resolve_password(const Url& url) {
     if (url.password) return std::optional<std::string>(*url.password);
-    auto strip = [](std::string s) {
+    // An empty file means "no password" (the units' empty SetCredential= fallback).
+    auto strip = [](std::string s) -> std::optional<std::string> {
         while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        if (s.empty()) return std::nullopt;
         return s;
     };
     if (const char* file = std::getenv("QUANTUM_REDIS_PASSWORD_FILE"); file != nullptr && *file != '\0') {
@@ -169,7 +171,7 @@ Result<std::optional<std::string>> resolve_password(const Url& url) {
         if (!content)
             return Error{ExitCode::unavailable,
                          fmt::format("cannot read QUANTUM_REDIS_PASSWORD_FILE: {}", content.error().message)};
-        return std::optional<std::string>(strip(*content));
+        return strip(*content);
     }
     if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"); creds != nullptr && *creds != '\0') {
         std::string path = std::string(creds) + "/redis-password";
@@ -177,7 +179,7 @@ Result<std::optional<std::string>> resolve_password(const Url& url) {
         if (::stat(path.c_str(), &st) == 0) {
             auto content = read_file(path, 4096);
             if (!content) return content.error();
-            return std::optional<std::string>(strip(*content));
+            return strip(*content);
         }
     }
     return std::optional<std::string>();

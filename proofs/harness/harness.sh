@@ -1,0 +1,77 @@
+# The real-systemd harness, sourced by the proofs that need it (after lib.sh).
+#
+#   harness_available || { skip ...; }   true when systemd can be booted here; else sets
+#                                        HARNESS_WHY to the reason
+#   harness_boot                         installs the build into a staging prefix, boots
+#                                        systemd as PID 1 of private namespaces and waits
+#                                        until it runs; stopped at exit whatever happens
+#   hx CMD...                            runs CMD inside (systemctl, journalctl, redis-cli ...)
+#   hx_wait SECONDS CMD...               retries CMD inside until it succeeds
+HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+HARNESS_PID=""
+
+harness_available() {
+    HARNESS_WHY=""
+    if [ "$(id -u)" -ne 0 ]; then HARNESS_WHY="needs root to create namespaces"; return 1; fi
+    command -v unshare >/dev/null || { HARNESS_WHY="unshare (util-linux) is missing"; return 1; }
+    [ -x /lib/systemd/systemd ] || { HARNESS_WHY="systemd is not installed"; return 1; }
+    [ -n "${QOPS_BUILD_DIR:-}" ] && [ -f "$QOPS_BUILD_DIR/CMakeCache.txt" ] ||
+        { HARNESS_WHY="QOPS_BUILD_DIR does not name a configured build tree"; return 1; }
+    grep -q '^CMAKE_INSTALL_PREFIX:PATH=/usr$' "$QOPS_BUILD_DIR/CMakeCache.txt" ||
+        { HARNESS_WHY="the build tree must be configured with -DCMAKE_INSTALL_PREFIX=/usr, as a package is"; return 1; }
+    unshare --pid --mount --uts --net --cgroup --fork true 2>/dev/null ||
+        { HARNESS_WHY="this kernel or sandbox refuses new namespaces"; return 1; }
+    grep -qw overlay /proc/filesystems || { HARNESS_WHY="overlayfs is not available"; return 1; }
+}
+
+harness_stop() {
+    [ -n "$HARNESS_PID" ] || return 0
+    # SIGRTMIN+4 asks systemd for a poweroff (container semantics: it exits).
+    kill -s RTMIN+4 "$HARNESS_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 50); do kill -0 "$HARNESS_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$HARNESS_PID" 2>/dev/null || true
+    HARNESS_PID=""
+}
+
+harness_boot() {
+    local stage="$QOPS_BUILD_DIR/proof-stage"
+    rm -rf "$stage"
+    DESTDIR="$stage" cmake --install "$QOPS_BUILD_DIR" >"$PROOF_WORK/install.log" 2>&1 ||
+        { cat "$PROOF_WORK/install.log"; return 1; }
+    local log="$PROOF_WORK/systemd.log"
+    QOPS_STAGE="$stage" QOPS_HARNESS="$HARNESS_DIR" \
+        unshare --pid --mount --uts --net --cgroup --fork --mount-proc --kill-child \
+        bash "$HARNESS_DIR/inner.sh" >"$log" 2>&1 &
+    local unshare_pid=$!
+    on_exit harness_stop
+    on_exit "kill -9 $unshare_pid"
+    local i
+    for i in $(seq 100); do
+        HARNESS_PID=$(pgrep -P "$unshare_pid" | head -n 1)
+        [ -n "$HARNESS_PID" ] && [ "$(cat /proc/"$HARNESS_PID"/comm 2>/dev/null)" = systemd ] && break
+        sleep 0.1
+    done
+    [ -n "$HARNESS_PID" ] || { echo "systemd did not start:"; cat "$log"; return 1; }
+    # "degraded" is fine here: it only means some unit of the host's distribution failed.
+    if ! hx_wait 60 sh -c 'systemctl is-system-running | grep -qE "running|degraded"'; then
+        echo "systemd did not finish starting:"
+        cat "$log"
+        hx systemctl list-units --failed --no-pager
+        return 1
+    fi
+    hx_wait 20 redis-cli ping >/dev/null
+}
+
+hx() { nsenter --target "$HARNESS_PID" --mount --uts --net --pid --cgroup "$@"; }
+
+hx_wait() {
+    local seconds=$1
+    shift
+    local end=$((SECONDS + seconds))
+    while [ $SECONDS -lt $end ]; do
+        hx "$@" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    hx "$@"
+}

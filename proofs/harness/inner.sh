@@ -1,0 +1,60 @@
+#!/bin/bash
+# Runs as PID 1 of the harness's private PID, mount, UTS, network and cgroup namespaces
+# (started by harness.sh through unshare), prepares a private filesystem view and then
+# becomes systemd. Nothing here may change the host: every path systemd or the units
+# write to is a private tmpfs or an overlay whose upper layer is a tmpfs.
+#   $QOPS_STAGE   the staged install (cmake --install --prefix /usr with DESTDIR)
+#   $QOPS_HARNESS this directory (units/ holds the proof target and stand-ins)
+set -euo pipefail
+
+mount --make-rprivate /
+hostname qops-proof
+ip link set lo up
+
+mount -t tmpfs -o mode=0755 tmpfs /run
+mount -t tmpfs -o mode=1777 tmpfs /tmp
+for d in /var/lib /var/log /var/tmp /var/cache; do mount -t tmpfs -o mode=0755 tmpfs "$d"; done
+mkdir -p /var/log/journal /var/lib/systemd
+
+# A cgroup2 hierarchy of our own (the cgroup namespace makes our cgroup its root).
+umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup 2>/dev/null || true
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+
+# /etc: the host's, seen through an overlay whose changes (users, units, config) land in
+# a tmpfs. The host's enabled units are hidden by clearing /etc/systemd/system in it.
+mkdir -p /run/qops-etc/upper /run/qops-etc/work
+mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/qops-etc/upper,workdir=/run/qops-etc/work /etc
+rm -rf /etc/systemd/system/* /etc/systemd/user/* 2>/dev/null || true
+echo "# quantum-ops proof harness: no mounts" >/etc/fstab
+echo "qops-proof" >/etc/hostname
+printf '%s\n' 7f2c6a1e9b3d4c5e8f0a1b2c3d4e5f60 >/etc/machine-id
+
+# /usr: the staged install layered over the host's, the way the package would put it.
+mount -t overlay overlay -o "lowerdir=$QOPS_STAGE/usr:/usr" /usr
+if [ -d "$QOPS_STAGE/lib/systemd/system" ]; then
+    mount -t overlay overlay -o "lowerdir=$QOPS_STAGE/lib/systemd/system:/usr/lib/systemd/system" /usr/lib/systemd/system
+fi
+[ -d "$QOPS_STAGE/etc" ] && cp -a "$QOPS_STAGE/etc/." /etc/
+# No generators: the host's fstab, crypttab, getty etc. mean nothing here.
+mkdir -p /run/qops-empty
+mount --bind /run/qops-empty /usr/lib/systemd/system-generators
+
+# Units that act on kernel-global state (sysctl, binfmt, modules) or on host devices are
+# masked; users and directories are created below from our own sysusers/tmpfiles files.
+for u in systemd-sysctl.service systemd-binfmt.service systemd-modules-load.service \
+    proc-sys-fs-binfmt_misc.automount proc-sys-fs-binfmt_misc.mount systemd-tmpfiles-setup.service \
+    systemd-tmpfiles-setup-dev.service systemd-tmpfiles-clean.timer systemd-sysusers.service \
+    systemd-machine-id-commit.service systemd-udevd.service systemd-udev-trigger.service \
+    sys-kernel-debug.mount sys-kernel-tracing.mount sys-fs-fuse-connections.mount \
+    dev-hugepages.mount dev-mqueue.mount systemd-remount-fs.service systemd-random-seed.service \
+    systemd-update-utmp.service systemd-ask-password-console.path systemd-journal-catalog-update.service \
+    apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer logrotate.timer man-db.timer \
+    redis-server.service prometheus-node-exporter.service; do
+    ln -sf /dev/null "/etc/systemd/system/$u"
+done
+systemd-sysusers
+systemd-tmpfiles --create /usr/lib/tmpfiles.d/quantum-ops.conf
+cp "$QOPS_HARNESS"/units/* /etc/systemd/system/
+
+exec env -i container=qops-proof PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+    /lib/systemd/systemd --unit=qops-proof.target --log-target=console --log-level=notice
