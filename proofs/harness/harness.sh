@@ -4,7 +4,10 @@
 #                                        HARNESS_WHY to the reason
 #   harness_boot                         installs the build into a staging prefix, boots
 #                                        systemd as PID 1 of private namespaces and waits
-#                                        until it runs; stopped at exit whatever happens
+#                                        until it runs; stopped at exit whatever happens.
+#                                        Call it in the proof's own shell, not inside
+#                                        check (which runs a subshell); then check harness_ready.
+#   harness_ready                        true when the booted systemd runs
 #   hx CMD...                            runs CMD inside (systemctl, journalctl, redis-cli ...)
 #   hx_wait SECONDS CMD...               retries CMD inside until it succeeds
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -61,6 +64,11 @@ harness_boot() {
         return 1
     fi
     hx_wait 20 redis-cli ping >/dev/null
+}
+
+harness_ready() {
+    [ -n "$HARNESS_PID" ] && hx systemctl is-system-running | grep -qE "running|degraded" &&
+        [ "$(hx cat /proc/1/comm)" = systemd ] && hx redis-cli ping | grep -q PONG
 }
 
 hx() { nsenter --target "$HARNESS_PID" --mount --uts --net --pid --cgroup "$@"; }

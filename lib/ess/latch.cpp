@@ -1,0 +1,84 @@
+#include "ess/latch.hpp"
+
+#include "util/atomic_file.hpp"
+#include "util/cli.hpp"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <sstream>
+
+namespace qops::ess {
+namespace {
+
+std::string one_line(const std::string& s) {
+    std::string out;
+    for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
+    return out;
+}
+
+} // namespace
+
+std::string latch_path(const std::string& flag_value) {
+    if (!flag_value.empty()) return flag_value;
+    return env_or("QUANTUM_ESS_LATCH", k_default_latch);
+}
+
+Result<void> write_latch(const std::string& path, const Latch& latch) {
+    const auto slash = path.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+        const std::string dir = path.substr(0, slash);
+        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+            return Error{ExitCode::unavailable, fmt::format("cannot create {}: {}", dir, errno_text(errno))};
+    }
+    return write_file_atomic(path,
+                             fmt::format("reason={}\nwho={}\nwhen={}\n", one_line(latch.reason), one_line(latch.who),
+                                         one_line(latch.when)),
+                             0644);
+}
+
+Result<std::optional<Latch>> read_latch(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return std::optional<Latch>();
+        return Error{ExitCode::unavailable, fmt::format("cannot stat {}: {}", path, errno_text(errno))};
+    }
+    auto content = read_file(path, 64 * 1024);
+    if (!content) return content.error();
+    Latch latch;
+    std::istringstream in(*content);
+    std::string line;
+    bool keyed = false;
+    while (std::getline(in, line)) {
+        auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        const std::string key = line.substr(0, eq);
+        const std::string value = line.substr(eq + 1);
+        if (key == "reason") latch.reason = value, keyed = true;
+        else if (key == "who") latch.who = value, keyed = true;
+        else if (key == "when") latch.when = value, keyed = true;
+    }
+    if (!keyed) latch.reason = one_line(content->substr(0, 200));
+    return std::optional<Latch>(latch);
+}
+
+Result<bool> remove_latch(const std::string& path) {
+    if (::unlink(path.c_str()) == 0) {
+        if (auto r = fsync_parent_dir(path); !r) return r.error();
+        return true;
+    }
+    if (errno == ENOENT) return false;
+    return Error{ExitCode::unavailable, fmt::format("cannot remove {}: {}", path, errno_text(errno))};
+}
+
+std::string current_operator() {
+    const std::string sudo = env_or("SUDO_USER", "");
+    if (!sudo.empty()) return sudo;
+    if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) return pw->pw_name;
+    return fmt::format("uid {}", ::getuid());
+}
+
+} // namespace qops::ess
