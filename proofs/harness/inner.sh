@@ -14,7 +14,9 @@ ip link set lo up
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 for d in /var/lib /var/log /var/tmp /var/cache; do mount -t tmpfs -o mode=0755 tmpfs "$d"; done
-mkdir -p /var/log/journal /var/lib/systemd
+mkdir -p /var/lib/systemd
+# As systemd's tmpfiles.d/systemd.conf has it: journal files group-readable by systemd-journal.
+install -d -m 2755 -g systemd-journal /var/log/journal
 
 # A cgroup2 hierarchy of our own (the cgroup namespace makes our cgroup its root).
 umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup 2>/dev/null || true
