@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fmt/format.h>
 #include <sstream>
 
@@ -28,12 +29,11 @@ std::string latch_path(const std::string& flag_value) {
 }
 
 Result<void> write_latch(const std::string& path, const Latch& latch) {
-    const auto slash = path.rfind('/');
-    if (slash != std::string::npos && slash > 0) {
-        const std::string dir = path.substr(0, slash);
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-            return Error{ExitCode::unavailable, fmt::format("cannot create {}: {}", dir, errno_text(errno))};
-    }
+    // /run/quantum normally comes from tmpfiles.d; a trip must work even before that.
+    const auto dir = std::filesystem::path(path).parent_path();
+    std::error_code ec;
+    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+    if (ec) return Error{ExitCode::unavailable, fmt::format("cannot create {}: {}", dir.string(), ec.message())};
     return write_file_atomic(path,
                              fmt::format("reason={}\nwho={}\nwhen={}\n", one_line(latch.reason), one_line(latch.who),
                                          one_line(latch.when)),

@@ -40,6 +40,8 @@ public:
     T* operator->() { return &std::get<0>(m_v); }
     const T* operator->() const { return &std::get<0>(m_v); }
     T& operator*() & { return std::get<0>(m_v); }
+    const T& operator*() const& { return std::get<0>(m_v); }
+    T&& operator*() && { return std::get<0>(std::move(m_v)); }
     const Error& error() const& { return std::get<1>(m_v); }
 
 private:
