@@ -3,7 +3,7 @@
 # namespaces). Drop-ins shorten the periods to seconds. A stand-in quantum-apply-layer
 # logs DENY_NOT_EXIT_OWNER lines and the exit-owner timer raises alerts in Redis, each
 # event counted once; the policy timer keeps quantum:policy:current fresh; the
-# audit-summary service runs with its EnvironmentFile and credential.
+# audit-summary service runs with its EnvironmentFile (webhook) and credential (chain key).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/harness/harness.sh"
 exec 3>&1
@@ -85,11 +85,22 @@ fi
 # --- audit summary
 if hx test -e /lib/systemd/system/quantum-audit-summary.service; then
     t_audit_summary() {
-        hx sh -c 'printf "QT_AUDIT_EMAIL=\n" >/etc/quantum/audit-summary.env; head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" >/etc/quantum/audit-key; chmod 600 /etc/quantum/audit-key'
-        hx runuser -u quantum -- audit-log --log /var/log/quantum/audit.log append "proof: an action of yesterday" 2>/dev/null || true
-        hx systemctl start quantum-audit-summary.service
-        hx systemctl show -p Result --value quantum-audit-summary.service | grep -q success &&
-            hx journalctl -u quantum-audit-summary.service -o cat --no-pager | grep -q "Daily Audit Summary"
+        # A webhook receiver inside the namespace; the EnvironmentFile points the service at it.
+        hx mkdir -p /run/qops-posts
+        hx systemd-run --unit qops-webhook-sink /usr/bin/python3 "$QOPS_SOURCE_DIR/tests/data/audit/http_sink.py" 18080 /run/qops-posts 204 >/dev/null
+        hx_wait 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18080' || return 1
+        hx sh -c 'printf "QT_ALERT_WEBHOOK=http://127.0.0.1:18080/hook\n" >/etc/quantum/audit-summary.env'
+        # The chain's key, as the credential audit-key; an entry chained with it, written as quantum.
+        hx sh -c 'head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" >/etc/quantum/audit-key; chmod 600 /etc/quantum/audit-key'
+        hx sh -c 'install -m 0400 -o quantum /etc/quantum/audit-key /run/qops-key &&
+            runuser -u quantum -- env QT_AUDIT_KEY_FILE=/run/qops-key audit-log --log /var/log/quantum/audit.log append "proof: an audited action"'
+        hx systemctl start quantum-audit-summary.service || return 1
+        hx journalctl -u quantum-audit-summary.service -o cat --no-pager | tee "$PROOF_WORK/audit-summary.log"
+        [ "$(hx systemctl show -p Result --value quantum-audit-summary.service)" = success ] &&
+            grep -q "Daily Audit Summary" "$PROOF_WORK/audit-summary.log" &&
+            grep -q "entries verify (1 chained" "$PROOF_WORK/audit-summary.log" &&
+            grep -q "Summary posted to the webhook" "$PROOF_WORK/audit-summary.log" &&
+            hx cat /run/qops-posts/1.json | grep -q "Daily Audit Summary"
     }
     check "the audit-summary service runs with its EnvironmentFile and credential" t_audit_summary
 else

@@ -58,5 +58,10 @@ systemd-sysusers
 systemd-tmpfiles --create /usr/lib/tmpfiles.d/quantum-ops.conf
 cp "$QOPS_HARNESS"/units/* /etc/systemd/system/
 
+# Shared propagation inside our namespace only (the host's mounts were made private above,
+# so nothing propagates back): systemd, which skips this itself in a container, needs it
+# for per-unit mounts such as /run/credentials/<unit> to be seen by the unit.
+mount --make-rshared /
+
 exec env -i container=qops-proof PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     /lib/systemd/systemd --unit=qops-proof.target --log-target=console --log-level=notice
