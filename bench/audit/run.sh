@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmark: audit-summary of one day on a 10-million-line (~1 GB, one year) log, as a
+# whole process, side by side with a full scan (grep -c '^\[YYYY-MM-DD' FILE); and
+# audit-log stats on the same file. Prints medians and peak RSS.
+#   bench/audit/run.sh [LINES]    (default 10000000; the log is kept in $QOPS_BENCH_DATA)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+LINES=${1:-10000000}
+BIN=${QOPS_BIN_DIR:-build/release/bin}
+DATA=${QOPS_BENCH_DATA:-/tmp/qops-bench}
+[ -x "$BIN/audit-summary" ] || { echo "build first: cmake --build build/release"; exit 2; }
+mkdir -p "$DATA"
+LOG="$DATA/audit-$LINES.log"
+if [ ! -s "$LOG" ]; then
+    t0=$(date +%s)
+    /usr/bin/python3 bench/audit/gen_log.py "$LOG" "$LINES"
+    echo "generated $LOG in $(( $(date +%s) - t0 )) s"
+fi
+DAY=2025-07-15
+echo "log: $(wc -c <"$LOG" | awk '{printf "%.2f GB", $1/1e9}'), $LINES lines; day $DAY"
+cat "$LOG" >/dev/null # page cache warm for both sides
+
+hyperfine -N --style none --warmup 5 --runs 50 --export-json /tmp/qops-audit-sum.json \
+    "$BIN/audit-summary --log $LOG --date $DAY" >/dev/null 2>&1
+hyperfine --style none --warmup 1 --runs 5 --export-json /tmp/qops-audit-grep.json \
+    "grep -c '^\[$DAY' $LOG" >/dev/null 2>&1
+hyperfine -N --style none --warmup 1 --runs 5 --export-json /tmp/qops-audit-stats.json \
+    "$BIN/audit-log --log $LOG stats" >/dev/null 2>&1
+rss=0
+for _ in $(seq 10); do
+    v=$(/usr/bin/time -f %M "$BIN/audit-summary" --log "$LOG" --date "$DAY" 2>&1 >/dev/null | tail -n 1)
+    [ "$v" -gt "$rss" ] && rss=$v
+done
+ours=$("$BIN/audit-summary" --log "$LOG" --date "$DAY" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+theirs=$(grep -c "^\[$DAY" "$LOG")
+python3 - "$rss" "$ours" "$theirs" <<'PY'
+import json, sys
+load = lambda p: json.load(open(p))["results"][0]
+s, g, st = load("/tmp/qops-audit-sum.json"), load("/tmp/qops-audit-grep.json"), load("/tmp/qops-audit-stats.json")
+rss, ours, theirs = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+print(f"{'':36} {'median':>10}")
+print(f"{'audit-summary --date (seek)':36} {s['median']*1000:8.2f} ms   peak RSS {rss/1024:.1f} MiB   day total {ours}")
+print(f"{'grep -c (full scan)':36} {g['median']*1000:8.2f} ms   day total {theirs}")
+print(f"{'audit-log stats (whole file)':36} {st['median']*1000:8.2f} ms")
+print(f"speed-up of the summary over the full scan: {g['median']/s['median']:.0f}x")
+ok = s['median'] < 0.020 and g['median'] / s['median'] >= 100 and rss < 16 * 1024 and st['median'] < 1.0 and ours == theirs
+print("targets (summary < 20 ms, >= 100x, RSS < 16 MiB, stats < 1 s, same count):", "met" if ok else "NOT met")
+PY
