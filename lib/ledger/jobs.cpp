@@ -1,0 +1,282 @@
+#include "ledger/jobs.hpp"
+
+#include "ess/systemd_bus.hpp"
+#include "ledger/ledger.hpp"
+#include "redis/client.hpp"
+#include "util/atomic_file.hpp"
+#include "util/crypto.hpp"
+#include "util/fd.hpp"
+#include "util/log.hpp"
+#include "util/process.hpp"
+#include "util/time.hpp"
+
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+namespace qops::ledger {
+namespace {
+
+constexpr size_t k_max_metrics_bytes = 64 * 1024;
+constexpr std::chrono::milliseconds k_probe_timeout{2000};
+
+std::string trim_nl(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+std::string git(const std::string& dir, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{"git", "-C", dir};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProcessOptions po;
+    po.timeout = std::chrono::seconds(5);
+    po.capture_stderr = true; // "not a git repository" is an answer here, not noise for the operator
+    auto r = run_process(argv, po);
+    if (!r || r->exit_status != 0) return {};
+    return trim_nl(r->out);
+}
+
+std::string default_ledger() {
+    const std::string top = git(".", {"rev-parse", "--show-toplevel"});
+    if (top.empty()) throw Failure(ExitCode::usage, "no --ledger given and not inside a git checkout");
+    return top + "/ops/OPS_CHANGELOG.md";
+}
+
+size_t collect(char* data, size_t size, size_t n, void* user) {
+    auto* out = static_cast<std::string*>(user);
+    if (out->size() + size * n > k_max_metrics_bytes) return 0; // abort: over the cap
+    out->append(data, size * n);
+    return size * n;
+}
+
+std::string metrics_snapshot(const std::string& url) {
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
+    std::string body;
+    if (c) {
+        curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
+        curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(k_probe_timeout.count()));
+        curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, &collect);
+        curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &body);
+        long status = 0;
+        if (curl_easy_perform(c.get()) == CURLE_OK &&
+            curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
+            return body;
+    }
+    log::warn("metrics snapshot of {} failed, recorded as FAILED", url);
+    return fmt::format("# {}: FAILED\n", url);
+}
+
+std::string reply_text(const redis::Reply& r, int depth = 0) {
+    const std::string pad(static_cast<size_t>(depth) * 2, ' ');
+    if (r.is_array()) {
+        std::string out;
+        for (size_t i = 0; i < r.size(); ++i) out += reply_text(r.element(i), depth + 1);
+        return out.empty() ? pad + "(empty)\n" : out;
+    }
+    if (r.is_integer()) return pad + std::to_string(r.integer()) + "\n";
+    if (r.is_nil()) return pad + "(nil)\n";
+    return pad + std::string(r.str()) + "\n";
+}
+
+std::string redis_snapshot(const std::string& url, const std::string& command) {
+    std::istringstream in(command);
+    std::vector<std::string> args;
+    for (std::string w; in >> w;) args.push_back(w);
+    auto c = redis::connect_url(url, {k_probe_timeout, "ops-ledger-append"});
+    if (c && !args.empty()) {
+        auto r = c->command(args);
+        if (r && !redis::is_error_reply(*r)) return reply_text(*r);
+    }
+    log::warn("Redis snapshot '{}' failed, recorded as FAILED", command);
+    return fmt::format("# redis-cli {}: FAILED\n", command);
+}
+
+// The fields of a new entry, in the seed's order.
+std::vector<Field> build_fields(const AppendOptions& o, const std::string& id, const std::string& now_iso,
+                                const std::string& dir) {
+    using K = Field::Kind;
+    std::vector<Field> f;
+    auto add = [&](const std::string& k, const std::string& v) {
+        if (!v.empty()) f.push_back({k, K::scalar, v, {}, {}});
+    };
+    add("operation_id", id);
+    add("operation_name", o.name);
+    add("requested_by", o.requested_by);
+    add("approved_by", o.approved_by);
+    add("approval_timestamp", now_iso);
+    add("execution_timestamp", now_iso);
+    const std::string commit = git(dir, {"rev-parse", "--short=8", "HEAD"});
+    add("git_commit", commit.empty() ? "unknown" : commit);
+    const std::string branch = git(dir, {"rev-parse", "--abbrev-ref", "HEAD"});
+    add("git_branch", branch.empty() ? "unknown" : branch);
+    char host[256] = "unknown";
+    ::gethostname(host, sizeof host - 1);
+    add("hostname", host);
+    add("risk_class", o.risk_class);
+    add("blast_radius", o.blast_radius);
+    add("changes_summary", o.summary);
+    add("objective", o.objective);
+    add("rollback_ref", o.rollback_ref);
+    add("rollback_of", o.rollback_of);
+    add("outcome", o.outcome);
+    if (!o.services.empty()) {
+        f.push_back({"allowed_services", K::list, {}, o.services, {}});
+        Field status{"services_status", K::map, {}, {}, {}};
+        auto bus = ess::SystemdBus::open();
+        if (!bus) log::warn("services status unknown: {}", bus.error().message);
+        for (const auto& s : o.services) {
+            std::string state = "unknown";
+            if (bus) {
+                auto st = bus->active_state(ess::unit_name(s));
+                if (st) state = *st;
+            }
+            status.map.emplace_back(s, state);
+        }
+        f.push_back(status);
+    }
+    if (!o.proof_file.empty()) {
+        auto content = read_file(o.proof_file, 256u << 20);
+        if (!content) throw Failure(ExitCode::usage, fmt::format("--proof-file: {}", content.error().message));
+        struct stat st {};
+        ::stat(o.proof_file.c_str(), &st);
+        const int64_t mtime_us = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
+        std::string mtime = iso8601_utc_micros(mtime_us);
+        mtime = mtime.substr(0, mtime.size() - 1) + "+00:00";
+        f.push_back({"proof_file", K::map, {}, {},
+                     {{"sha256", sha256_hex(*content).substr(0, 16)},
+                      {"size_bytes", std::to_string(content->size())},
+                      {"mtime_utc", mtime}}});
+    }
+    if (!o.metrics_url.empty()) f.push_back({"metrics_snapshot", K::block, metrics_snapshot(o.metrics_url), {}, {}});
+    if (!o.redis_snapshots.empty()) {
+        std::string snap;
+        for (const auto& cmd : o.redis_snapshots) snap += "# " + cmd + "\n" + redis_snapshot(o.redis_url, cmd);
+        f.push_back({"redis_snapshot", K::block, snap, {}, {}});
+    }
+    add("notes", o.notes);
+    return f;
+}
+
+void validate(const AppendOptions& o) {
+    static const std::set<std::string> k_risk{"READ_ONLY", "LOW_RISK_CONFIG", "SERVICE_RESTART", "FILESYSTEM_WRITE"};
+    static const std::set<std::string> k_outcome{"SUCCESS", "ROLLBACK", "PARTIAL"};
+    auto need = [](const std::string& v, const char* flag) {
+        if (v.empty()) throw Failure(ExitCode::usage, fmt::format("{} is required", flag));
+    };
+    need(o.name, "--name");
+    need(o.risk_class, "--risk-class");
+    need(o.blast_radius, "--blast-radius");
+    need(o.summary, "--summary");
+    need(o.outcome, "--outcome");
+    if (!k_risk.count(o.risk_class))
+        throw Failure(ExitCode::usage, fmt::format("--risk-class '{}': expected READ_ONLY, LOW_RISK_CONFIG, SERVICE_RESTART "
+                                                   "or FILESYSTEM_WRITE", o.risk_class));
+    if (!k_outcome.count(o.outcome))
+        throw Failure(ExitCode::usage, fmt::format("--outcome '{}': expected SUCCESS, ROLLBACK or PARTIAL", o.outcome));
+    for (const auto* v : {&o.name, &o.blast_radius, &o.summary, &o.objective, &o.requested_by, &o.approved_by,
+                          &o.rollback_ref, &o.notes})
+        if (!valid_utf8(*v)) throw Failure(ExitCode::usage, "values must be valid UTF-8");
+    for (const auto& s : o.services)
+        if (s.empty() || !valid_utf8(s)) throw Failure(ExitCode::usage, "--service needs a unit name");
+}
+
+ExitCode verify_file(const std::string& path, bool json) {
+    auto text = read_file(path, 256u << 20);
+    if (!text) throw Failure(ExitCode::unavailable, text.error().message);
+    auto l = parse(*text);
+    if (!l) throw Failure(ExitCode::integrity, l.error().message);
+    const auto r = verify(*l);
+    if (json)
+        std::cout << nlohmann::json{{"ledger", path}, {"entries", r.entries}, {"chained", r.chained},
+                                    {"legacy", r.legacy}, {"problems", r.problems}}
+                         .dump()
+                  << "\n";
+    for (const auto& p : r.problems) log::fail("{}", p);
+    if (!r.problems.empty()) return ExitCode::integrity;
+    log::ok("{}: {} entries, {} chained and intact, {} legacy (unchained)", path, r.entries, r.chained, r.legacy);
+    return ExitCode::ok;
+}
+
+} // namespace
+
+ExitCode run(const AppendOptions& in, JobMetrics& metrics) {
+    AppendOptions o = in;
+    if (o.ledger.empty()) o.ledger = default_ledger();
+    if (o.verify) return verify_file(o.ledger, o.json);
+    if (!o.rollback_of.empty() && o.outcome.empty()) o.outcome = "ROLLBACK";
+    validate(o);
+    const std::string dir = std::filesystem::absolute(o.ledger).parent_path().string();
+
+    // One writer at a time: the lock file lives beside the ledger, which is replaced by rename.
+    const std::string lock_path = dir + "/." + std::filesystem::path(o.ledger).filename().string() + ".lock";
+    UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    if (!lock && !o.dry_run) throw Failure(ExitCode::unavailable, fmt::format("cannot open {}: {}", lock_path, errno_text(errno)));
+    if (lock && ::flock(lock.get(), LOCK_EX) != 0)
+        throw Failure(ExitCode::unavailable, fmt::format("cannot lock {}: {}", lock_path, errno_text(errno)));
+
+    auto text = read_file(o.ledger, 256u << 20);
+    if (!text) throw Failure(ExitCode::usage, fmt::format("cannot read the ledger: {}", text.error().message));
+    auto l = value_or_throw(parse(*text));
+    if (!o.rollback_of.empty()) {
+        bool exists = false;
+        for (const auto& e : l.entries) exists = exists || e.operation_id == o.rollback_of;
+        if (!exists) throw Failure(ExitCode::usage, fmt::format("--rollback-of {}: no such entry in {}", o.rollback_of, o.ledger));
+    }
+    const int64_t now_us = now_epoch_micros();
+    std::string now_iso = iso8601_utc_micros(now_us);
+    now_iso = now_iso.substr(0, now_iso.size() - 1) + "+00:00";
+    const std::string date = now_iso.substr(0, 10);
+    const std::string id = next_operation_id(l, date);
+    const auto [head_seq, head_hash] = chain_head(l);
+    const std::string body = render_entry(build_fields(o, id, now_iso, dir), head_seq + 1, head_hash);
+    const std::string entry_hash = body.substr(body.rfind("entry_hash: ") + 12, 64);
+
+    // The entry must read back as written before anything is replaced.
+    const std::string new_text = insert_entry(l, date.substr(0, 7), body, head_seq + 1, entry_hash);
+    auto check = parse(new_text);
+    if (!check || !verify(*check).problems.empty() || check->entries.size() != l.entries.size() + 1)
+        throw Failure(ExitCode::unavailable, "internal error: the new ledger does not verify; nothing written");
+
+    if (o.json) {
+        nlohmann::json j{{"operation_id", id}, {"ledger", o.ledger}, {"dry_run", o.dry_run}, {"entry_hash", entry_hash}};
+        j["entry"] = YAML::Dump(YAML::Load(body));
+        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    } else {
+        std::cout << "```yaml\n" << body << "```\n";
+    }
+    if (o.dry_run) {
+        log::info("Dry run: {} not written to {}", id, o.ledger);
+        return ExitCode::ok;
+    }
+    struct stat st {};
+    const mode_t mode = ::stat(o.ledger.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+    value_or_throw(write_file_atomic(o.ledger, new_text, mode));
+    metrics.gauge("quantum_ops_ledger_entries", "Entries in the ops ledger.", static_cast<double>(l.entries.size() + 1));
+    log::ok("{} appended to {} (chain seq {})", id, o.ledger, head_seq + 1);
+    if (o.git_tag) {
+        std::string tag = "ops-" + id.substr(4);
+        for (auto& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        ProcessOptions po;
+        po.timeout = std::chrono::seconds(10);
+        auto r = run_process({"git", "-C", dir, "tag", "-a", tag, "-m", body}, po);
+        if (!r || r->exit_status != 0) {
+            log::warn("{} written, but the git tag {} could not be created", id, tag);
+            return ExitCode::unavailable;
+        }
+        log::ok("git tag {} created", tag);
+    }
+    return ExitCode::ok;
+}
+
+} // namespace qops::ledger
