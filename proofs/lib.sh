@@ -8,6 +8,7 @@
 set -u
 QOPS_SOURCE_DIR=${QOPS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 QOPS_BIN_DIR=${QOPS_BIN_DIR:-$QOPS_SOURCE_DIR/build/release/bin}
+QOPS_BIN_DIR=$(cd "$QOPS_BIN_DIR" 2>/dev/null && pwd || echo "$QOPS_BIN_DIR") # proofs may cd
 export PATH="$QOPS_BIN_DIR:$PATH"
 
 PROOF_WORK=$(mktemp -d "${TMPDIR:-/tmp}/qops-proof.XXXXXX")
