@@ -34,19 +34,55 @@ std::string trim_nl(std::string s) {
     return s;
 }
 
-std::string git(const std::string& dir, const std::vector<std::string>& args) {
-    std::vector<std::string> argv{"git", "-C", dir};
-    argv.insert(argv.end(), args.begin(), args.end());
-    ProcessOptions po;
-    po.timeout = std::chrono::seconds(5);
-    po.capture_stderr = true; // "not a git repository" is an answer here, not noise for the operator
-    auto r = run_process(argv, po);
-    if (!r || r->exit_status != 0) return {};
-    return trim_nl(r->out);
+// Commit and branch of the checkout holding `dir`, read from its git directory (HEAD,
+// loose refs, packed-refs; worktrees through commondir) rather than by running git twice.
+struct GitHead {
+    std::string top, commit, branch;
+};
+GitHead git_head(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (fs::path p = fs::absolute(dir, ec); !p.empty(); p = p.parent_path()) {
+        const fs::path dotgit = p / ".git";
+        fs::path gitdir;
+        if (fs::is_directory(dotgit, ec)) {
+            gitdir = dotgit;
+        } else if (fs::is_regular_file(dotgit, ec)) { // a worktree: "gitdir: <path>"
+            auto t = read_file(dotgit.string(), 4096);
+            if (!t || t->rfind("gitdir: ", 0) != 0) return {};
+            gitdir = trim_nl(t->substr(8));
+            if (gitdir.is_relative()) gitdir = p / gitdir;
+        }
+        if (!gitdir.empty()) {
+            GitHead h{p.string(), "unknown", "unknown"};
+            fs::path common = gitdir;
+            if (auto c = read_file((gitdir / "commondir").string(), 4096)) common = gitdir / trim_nl(*c);
+            auto head = read_file((gitdir / "HEAD").string(), 4096);
+            if (!head) return h;
+            std::string ref = trim_nl(*head);
+            if (ref.rfind("ref: ", 0) != 0) {
+                h.branch = "HEAD";
+                h.commit = ref.substr(0, 8);
+                return h;
+            }
+            ref = ref.substr(5);
+            h.branch = ref.rfind("refs/heads/", 0) == 0 ? ref.substr(11) : ref;
+            if (auto sha = read_file((common / ref).string(), 4096)) {
+                h.commit = trim_nl(*sha).substr(0, 8);
+            } else if (auto packed = read_file((common / "packed-refs").string(), 64u << 20)) {
+                std::istringstream in(*packed);
+                for (std::string line; std::getline(in, line);)
+                    if (line.size() > 41 && line.compare(41, std::string::npos, ref) == 0) h.commit = line.substr(0, 8);
+            }
+            return h;
+        }
+        if (p == p.root_path()) break;
+    }
+    return {};
 }
 
 std::string default_ledger() {
-    const std::string top = git(".", {"rev-parse", "--show-toplevel"});
+    const std::string top = git_head(".").top;
     if (top.empty()) throw Failure(ExitCode::usage, "no --ledger given and not inside a git checkout");
     return top + "/ops/OPS_CHANGELOG.md";
 }
@@ -116,10 +152,9 @@ std::vector<Field> build_fields(const AppendOptions& o, const std::string& id, c
     add("approved_by", o.approved_by);
     add("approval_timestamp", now_iso);
     add("execution_timestamp", now_iso);
-    const std::string commit = git(dir, {"rev-parse", "--short=8", "HEAD"});
-    add("git_commit", commit.empty() ? "unknown" : commit);
-    const std::string branch = git(dir, {"rev-parse", "--abbrev-ref", "HEAD"});
-    add("git_branch", branch.empty() ? "unknown" : branch);
+    const GitHead head = git_head(dir);
+    add("git_commit", head.commit.empty() ? "unknown" : head.commit);
+    add("git_branch", head.branch.empty() ? "unknown" : head.branch);
     char host[256] = "unknown";
     ::gethostname(host, sizeof host - 1);
     add("hostname", host);
@@ -194,7 +229,7 @@ void validate(const AppendOptions& o) {
 ExitCode verify_file(const std::string& path, bool json) {
     auto text = read_file(path, 256u << 20);
     if (!text) throw Failure(ExitCode::unavailable, text.error().message);
-    auto l = parse(*text);
+    auto l = parse(*text, false);
     if (!l) throw Failure(ExitCode::integrity, l.error().message);
     const auto r = verify(*l);
     if (json)
@@ -227,7 +262,7 @@ ExitCode run(const AppendOptions& in, JobMetrics& metrics) {
 
     auto text = read_file(o.ledger, 256u << 20);
     if (!text) throw Failure(ExitCode::usage, fmt::format("cannot read the ledger: {}", text.error().message));
-    auto l = value_or_throw(parse(*text));
+    auto l = value_or_throw(parse(*text, false));
     if (!o.rollback_of.empty()) {
         bool exists = false;
         for (const auto& e : l.entries) exists = exists || e.operation_id == o.rollback_of;
@@ -240,11 +275,11 @@ ExitCode run(const AppendOptions& in, JobMetrics& metrics) {
     const std::string id = next_operation_id(l, date);
     const auto [head_seq, head_hash] = chain_head(l);
     const std::string body = render_entry(build_fields(o, id, now_iso, dir), head_seq + 1, head_hash);
-    const std::string entry_hash = body.substr(body.rfind("entry_hash: ") + 12, 64);
+    const std::string entry_hash = body.substr(body.rfind("entry_hash: \"") + 13, 64);
 
     // The entry must read back as written before anything is replaced.
     const std::string new_text = insert_entry(l, date.substr(0, 7), body, head_seq + 1, entry_hash);
-    auto check = parse(new_text);
+    auto check = parse(new_text, false);
     if (!check || !verify(*check).problems.empty() || check->entries.size() != l.entries.size() + 1)
         throw Failure(ExitCode::unavailable, "internal error: the new ledger does not verify; nothing written");
 

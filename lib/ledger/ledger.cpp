@@ -18,11 +18,26 @@ std::string rtrim(std::string s) {
     return s;
 }
 
+// "## 2026-01" (trailing blanks allowed) -> "2026-01". Called for every line: no regex.
 std::optional<std::string> month_of_heading(const std::string& line) {
-    static const std::regex k_month(R"(^## (\d{4}-\d{2})\s*$)");
-    std::smatch m;
-    if (std::regex_match(line, m, k_month)) return m[1].str();
-    return std::nullopt;
+    if (line.size() < 10 || line.compare(0, 3, "## ") != 0) return std::nullopt;
+    auto digit = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(line[i])) != 0; };
+    if (!(digit(3) && digit(4) && digit(5) && digit(6) && line[7] == '-' && digit(8) && digit(9))) return std::nullopt;
+    for (size_t i = 10; i < line.size(); ++i)
+        if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') return std::nullopt;
+    return line.substr(3, 7);
+}
+
+// The value of a top-level "key: value" line in a block body (unquoted), or empty.
+std::string scan_field(const std::string& body, const std::string& key) {
+    const std::string needle = key + ": ";
+    size_t pos = body.compare(0, needle.size(), needle) == 0 ? 0 : body.find("\n" + needle);
+    if (pos == std::string::npos) return {};
+    if (pos != 0 || body.compare(0, needle.size(), needle) != 0) ++pos;
+    const size_t start = pos + needle.size();
+    std::string v = rtrim(body.substr(start, body.find('\n', start) - start));
+    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+    return v;
 }
 
 bool is_other_heading(const std::string& line) { return line.rfind("## ", 0) == 0 && !month_of_heading(line); }
@@ -125,11 +140,14 @@ bool valid_utf8(const std::string& s) {
     return true;
 }
 
-Result<Ledger> parse(const std::string& text) {
+Result<Ledger> parse(const std::string& text, bool load_yaml) {
     Ledger l;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) l.lines.push_back(line);
+    for (size_t start = 0; start < text.size();) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string::npos) nl = text.size();
+        l.lines.emplace_back(text, start, nl - start);
+        start = nl + 1;
+    }
     std::string month;
     bool trailer = false;
     for (size_t i = 0; i < l.lines.size(); ++i) {
@@ -156,21 +174,25 @@ Result<Ledger> parse(const std::string& text) {
         for (; j < l.lines.size() && rtrim(l.lines[j]) != "```"; ++j) e.body += l.lines[j] + "\n";
         if (j == l.lines.size())
             return Error{ExitCode::usage, fmt::format("ledger line {}: ```yaml block is never closed", i + 1)};
-        try {
-            e.node = YAML::Load(e.body);
-        } catch (const YAML::Exception& ex) {
-            // Chained entries are written as YAML by this tool; only hand-kept ones may be loose.
-            if (e.body.find("\nentry_hash: ") != std::string::npos)
-                return Error{ExitCode::usage, fmt::format("ledger line {}: not YAML: {}",
-                                                          i + 2 + static_cast<size_t>(std::max(ex.mark.line, 0)), ex.msg)};
-            e.node = lenient_load(e.body);
-            e.lenient = true;
-        }
-        if (!e.node.IsMap()) return Error{ExitCode::usage, fmt::format("ledger line {}: entry is not a mapping", i + 1)};
-        if (e.node["operation_id"] && e.node["operation_id"].IsScalar()) e.operation_id = e.node["operation_id"].Scalar();
-        if (e.node["chain_seq"] && e.node["chain_seq"].IsScalar()) {
+        if (load_yaml) {
             try {
-                e.seq = std::stoull(e.node["chain_seq"].Scalar());
+                e.node = YAML::Load(e.body);
+            } catch (const YAML::Exception& ex) {
+                // Chained entries are written as YAML by this tool; only hand-kept ones may be loose.
+                if (e.body.find("\nentry_hash: ") != std::string::npos)
+                    return Error{ExitCode::usage, fmt::format("ledger line {}: not YAML: {}",
+                                                              i + 2 + static_cast<size_t>(std::max(ex.mark.line, 0)), ex.msg)};
+                e.node = lenient_load(e.body);
+                e.lenient = true;
+            }
+            if (!e.node.IsMap()) return Error{ExitCode::usage, fmt::format("ledger line {}: entry is not a mapping", i + 1)};
+        }
+        // The fields the chain and the id allocation need are read from the text itself.
+        e.operation_id = scan_field(e.body, "operation_id");
+        e.prev_hash = scan_field(e.body, "prev_hash");
+        if (const std::string seq = scan_field(e.body, "chain_seq"); !seq.empty()) {
+            try {
+                e.seq = std::stoull(seq);
             } catch (...) {
                 return Error{ExitCode::usage, fmt::format("ledger line {}: chain_seq is not a number", i + 1)};
             }
@@ -193,7 +215,7 @@ VerifyReport verify(const Ledger& l) {
         const std::string name = fmt::format("{} (line {})", e.operation_id.empty() ? "entry" : e.operation_id, e.first_line);
         if (!e.seq) {
             ++r.legacy;
-            if (e.node["entry_hash"] || e.node["prev_hash"])
+            if (!e.prev_hash.empty() || e.body.find("\nentry_hash: ") != std::string::npos)
                 r.problems.push_back(name + ": has chain fields but no chain_seq (edited)");
             continue;
         }
@@ -205,7 +227,8 @@ VerifyReport verify(const Ledger& l) {
             r.problems.push_back(name + ": entry_hash is not its last line (edited)");
             continue;
         }
-        const std::string stored = rtrim(b.substr(last + 13, b.size() - last - 14));
+        std::string stored = rtrim(b.substr(last + 13, b.size() - last - 14));
+        if (stored.size() == 66 && stored.front() == '"' && stored.back() == '"') stored = stored.substr(1, 64);
         const std::string actual = entry_hash_of(b.substr(0, last + 1));
         if (stored != actual) r.problems.push_back(name + ": content does not match its entry_hash (edited)");
         if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
@@ -223,8 +246,7 @@ VerifyReport verify(const Ledger& l) {
         if (seq != expected)
             r.problems.push_back(fmt::format("chain_seq {}..{} missing (entries removed)", expected, seq - 1));
         const std::string prev = seq == 1 ? std::string(k_zero_hash) : (hash_of.count(seq - 1) ? hash_of[seq - 1] : "");
-        const auto node_prev = e->node["prev_hash"];
-        if (!node_prev || !node_prev.IsScalar() || (!prev.empty() && node_prev.Scalar() != prev))
+        if (e->prev_hash.empty() || (!prev.empty() && e->prev_hash != prev))
             r.problems.push_back(fmt::format("{}: prev_hash does not name the previous entry", e->operation_id));
         expected = seq + 1;
     }
@@ -266,8 +288,9 @@ std::string render_entry(const std::vector<Field>& fields, uint64_t seq, const s
             break;
         }
     }
-    body += fmt::format("chain_seq: {}\nprev_hash: {}\n", seq, prev_hash);
-    return body + "entry_hash: " + entry_hash_of(body) + "\n";
+    // Hashes are quoted: a YAML reader would take 64 zeros (or 1e5…) for a number.
+    body += fmt::format("chain_seq: {}\nprev_hash: \"{}\"\n", seq, prev_hash);
+    return body + "entry_hash: \"" + entry_hash_of(body) + "\"\n";
 }
 
 std::string next_operation_id(const Ledger& l, const std::string& date) {
@@ -289,8 +312,8 @@ std::pair<uint64_t, std::string> chain_head(const Ledger& l) {
     for (const auto& e : l.entries)
         if (e.seq && *e.seq > seq) {
             seq = *e.seq;
-            const auto pos = e.body.rfind("entry_hash: ");
-            hash = rtrim(e.body.substr(pos + 12, 64));
+            const auto pos = e.body.rfind("entry_hash: \"");
+            hash = e.body.substr(pos + 13, 64);
         }
     return {seq, hash};
 }

@@ -5,7 +5,7 @@
 //
 // Chain: every entry written by this tool carries chain_seq (1, 2, ... in append order),
 // prev_hash (the previous entry's entry_hash; 64 zeros for the first) and, as its last
-// line, entry_hash = SHA-256 of the block's text above that line. Any byte changed in a
+// line, entry_hash = SHA-256 of the block's text above that line (hashes written quoted). Any byte changed in a
 // block, a removed or reordered entry, breaks it. The newest entry's seq and hash are
 // also kept in a head comment near the top of the file, so removing the newest entry is
 // seen too. Entries written before the chain (the hand-kept ones) are legacy: reported as
@@ -31,6 +31,7 @@ struct EntryBlock {
     size_t first_line = 0;   // 1-based line of the ```yaml fence
     std::string operation_id;
     std::optional<uint64_t> seq; // chain_seq, when chained
+    std::string prev_hash;       // as written, unquoted
     bool lenient = false;        // a hand-kept block that is not strict YAML, read line by line
 };
 
@@ -41,8 +42,11 @@ struct Ledger {
     std::string head_hash;
 };
 
-// Parses the file's text. Errors: usage (a block that is not YAML, named by line).
-Result<Ledger> parse(const std::string& text);
+// Parses the file's text. With load_yaml every block is also read as YAML into `node`
+// (hand-kept blocks that are not strict YAML leniently); without it, only the fields the
+// chain needs are read from the text, which is what verify and append use.
+// Errors: usage (a chained block that is not YAML, named by line).
+Result<Ledger> parse(const std::string& text, bool load_yaml = true);
 
 struct VerifyReport {
     size_t entries = 0, chained = 0, legacy = 0;

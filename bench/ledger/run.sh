@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmark: ops-ledger-append appending to a ledger of 1,000 entries and verifying one of
+# 10,000, as whole processes, side by side with the original way (Python + PyYAML,
+# bench/ledger/original_append.py). Prints medians.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${QOPS_BIN_DIR:-build/release/bin}
+[ -x "$BIN/ops-ledger-append" ] || { echo "build first: cmake --build build/release"; exit 2; }
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+/usr/bin/python3 bench/ledger/gen_ledger.py "$W/L1000.md" 1000
+/usr/bin/python3 bench/ledger/gen_ledger.py "$W/L10000.md" 10000
+"$BIN/ops-ledger-append" --ledger "$W/L10000.md" --verify
+/usr/bin/python3 bench/ledger/original_append.py "$W/L10000.md" --verify
+args="--name Maintenance --risk-class LOW_RISK_CONFIG --blast-radius repository --summary change --outcome SUCCESS"
+hyperfine -N --style none --warmup 3 --runs 30 --prepare "cp $W/L1000.md $W/a.md" --export-json "$W/a.json" \
+    "$BIN/ops-ledger-append --ledger $W/a.md $args" >/dev/null 2>&1
+hyperfine -N --style none --warmup 2 --runs 15 --prepare "cp $W/L1000.md $W/b.md" --export-json "$W/b.json" \
+    "/usr/bin/python3 bench/ledger/original_append.py $W/b.md" >/dev/null 2>&1
+hyperfine -N --style none --warmup 2 --runs 15 --export-json "$W/c.json" \
+    "$BIN/ops-ledger-append --ledger $W/L10000.md --verify" >/dev/null 2>&1
+hyperfine -N --style none --warmup 1 --runs 5 --export-json "$W/d.json" \
+    "/usr/bin/python3 bench/ledger/original_append.py $W/L10000.md --verify" >/dev/null 2>&1
+python3 - "$W" <<'PY'
+import json, sys
+w = sys.argv[1]
+m = lambda f: json.load(open(f"{w}/{f}.json"))["results"][0]["median"] * 1000
+a, b, c, d = m("a"), m("b"), m("c"), m("d")
+print(f"{'':44} {'median ms':>10}")
+print(f"{'append to 1,000 entries: ops-ledger-append':44} {a:10.1f}")
+print(f"{'append to 1,000 entries: Python + PyYAML':44} {b:10.1f}   ({b/a:.0f}x)")
+print(f"{'verify 10,000 entries: ops-ledger-append':44} {c:10.1f}")
+print(f"{'verify 10,000 entries: Python + PyYAML':44} {d:10.1f}   ({d/c:.0f}x)")
+ok = a < 20 and c < 200 and b / a >= 10 and d / c >= 10
+print("targets (append < 20 ms, verify < 200 ms, >= 10x):", "met" if ok else "NOT met")
+PY
