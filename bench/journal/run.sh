@@ -6,7 +6,7 @@
 # Each command runs as a whole process (the pipeline as the bash -c a timer would run);
 # the watch stores its alert in a local redis-server, as in production.
 #
-#   bench/journal/run.sh            prints the table for bench/RESULTS-journal.md
+#   bench/journal/run.sh            prints the table for bench/RESULTS.md
 #   QOPS_BIN_DIR=DIR                use the tools built in DIR (default: build/release/bin)
 #   QOPS_BENCH_RUNS=N               timed runs per command (default 30)
 #   QOPS_BENCH_SIZES="100000 1000000"
