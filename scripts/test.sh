@@ -16,6 +16,7 @@ trees=(release asan)
 [ "${QOPS_TEST_ONLY:-}" = "release" ] && trees=(release)
 [ "${QOPS_TEST_ONLY:-}" = "asan" ] && trees=(asan)
 
+mkdir -p "$root/build"
 total_pass=0 total_fail=0 rc=0
 for tree in "${trees[@]}"; do
     dir="$root/build/$tree"
