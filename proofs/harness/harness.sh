@@ -43,7 +43,7 @@ harness_boot() {
     DESTDIR="$stage" cmake --install "$QOPS_BUILD_DIR" >"$PROOF_WORK/install.log" 2>&1 ||
         { cat "$PROOF_WORK/install.log"; return 1; }
     local log="$PROOF_WORK/systemd.log"
-    QOPS_STAGE="$stage" QOPS_HARNESS="$HARNESS_DIR" \
+    QOPS_STAGE="$stage" QOPS_HARNESS="$HARNESS_DIR" QOPS_SOURCE_DIR="$QOPS_SOURCE_DIR" QOPS_BUILD_DIR="$QOPS_BUILD_DIR" \
         unshare --pid --mount --uts --net --cgroup --fork --mount-proc --kill-child \
         bash "$HARNESS_DIR/inner.sh" >"$log" 2>&1 &
     local unshare_pid=$!

@@ -3,8 +3,9 @@
 # (started by harness.sh through unshare), prepares a private filesystem view and then
 # becomes systemd. Nothing here may change the host: every path systemd or the units
 # write to is a private tmpfs or an overlay whose upper layer is a tmpfs.
-#   $QOPS_STAGE   the staged install (cmake --install --prefix /usr with DESTDIR)
-#   $QOPS_HARNESS this directory (units/ holds the proof target and stand-ins)
+#   $QOPS_STAGE      the staged install (cmake --install --prefix /usr with DESTDIR)
+#   $QOPS_HARNESS    this directory (units/ holds the proof target and stand-ins)
+#   $QOPS_SOURCE_DIR, $QOPS_BUILD_DIR  kept visible at their paths (they may be under /tmp)
 set -euo pipefail
 
 mount --make-rprivate /
@@ -12,8 +13,20 @@ hostname qops-proof
 ip link set lo up
 
 mount -t tmpfs -o mode=0755 tmpfs /run
+# The source and build trees (and so the staged install) may live under a directory the
+# private mounts below hide, such as /tmp: set them aside, and bind them back afterwards.
+mkdir -p /run/qops-keep/src /run/qops-keep/build
+mount --bind "$QOPS_SOURCE_DIR" /run/qops-keep/src
+mount --bind "$QOPS_BUILD_DIR" /run/qops-keep/build
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 for d in /var/lib /var/log /var/tmp /var/cache; do mount -t tmpfs -o mode=0755 tmpfs "$d"; done
+for keep in "src:$QOPS_SOURCE_DIR" "build:$QOPS_BUILD_DIR"; do
+    path=${keep#*:}
+    if ! mountpoint -q "$path" && [ ! -e "$path/CMakeLists.txt" ] && [ ! -e "$path/CMakeCache.txt" ]; then
+        mkdir -p "$path"
+        mount --bind "/run/qops-keep/${keep%%:*}" "$path"
+    fi
+done
 mkdir -p /var/lib/systemd
 # As systemd's tmpfiles.d/systemd.conf has it: journal files group-readable by systemd-journal.
 install -d -m 2755 -g systemd-journal /var/log/journal
