@@ -17,7 +17,8 @@ PROOF_LOG="$PROOF_WORK/proof.log"
 _PROOF_N=0 _PROOF_PASS=0 _PROOF_FAIL=0 _PROOF_SKIP=0
 _PROOF_CLEANUPS=()
 
-# Registers a command to run at exit (last registered runs first).
+# Registers a command to run at exit (last registered runs first). Call it from the
+# proof's own shell: check runs its command in a subshell, whose registrations are lost.
 on_exit() { _PROOF_CLEANUPS=("$*" "${_PROOF_CLEANUPS[@]}"); }
 _proof_cleanup() {
     local c

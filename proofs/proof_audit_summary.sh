@@ -62,10 +62,12 @@ t_webhook_mail() {
     hp=$(free_port)
     sp=$(free_port)
     mkdir -p "$PROOF_WORK/posts"
+    # Started and stopped here: check runs this function in a subshell, so on_exit would not see them.
     /usr/bin/python3 "$QOPS_SOURCE_DIR/tests/data/audit/http_sink.py" "$hp" "$PROOF_WORK/posts" 200 &
-    on_exit "kill $!"
+    local http_pid=$!
     /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$sp" -c aiosmtpd.handlers.Mailbox "$PROOF_WORK/mail" &
-    on_exit "kill $!"
+    local smtp_pid=$!
+    trap 'kill $http_pid $smtp_pid 2>/dev/null' RETURN
     for _ in $(seq 100); do
         (exec 3<>/dev/tcp/127.0.0.1/"$hp") 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/"$sp") 2>/dev/null && break
         sleep 0.05
