@@ -88,6 +88,34 @@ uint64_t file_size(int fd) {
     return static_cast<uint64_t>(st.st_size);
 }
 
+// Calls on_line for every complete line of [begin, end), read in blocks, and returns the
+// unterminated rest at the end (empty when the range ends with a newline).
+template <typename OnLine>
+Result<std::string> for_each_line(int fd, uint64_t begin, uint64_t end, OnLine&& on_line) {
+    std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(k_block_bytes, std::max<uint64_t>(end - begin, 1))));
+    std::string carry;
+    for (uint64_t off = begin; off < end;) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - off));
+        auto n = pread_all(fd, buf.data(), want, off);
+        if (!n) return n.error();
+        if (*n == 0) break;
+        off += *n;
+        std::string_view chunk(buf.data(), *n);
+        size_t start = 0;
+        for (size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1) {
+            if (carry.empty()) {
+                on_line(chunk.substr(start, nl - start));
+            } else {
+                carry.append(chunk.substr(start, nl - start));
+                on_line(std::string_view(carry));
+                carry.clear();
+            }
+        }
+        carry.append(chunk.substr(start));
+    }
+    return carry;
+}
+
 // The last chain value before the end of the file (legacy lines only: zeros).
 Result<std::string> last_chain(int fd) {
     const uint64_t size = file_size(fd);
@@ -274,10 +302,7 @@ Result<VerifyReport> verify(const std::string& path, const std::string& key) {
     VerifyReport rep;
     std::string prev = k_zero_chain;
     std::string before_prev = k_zero_chain;
-    std::string carry;
-    std::vector<char> buf(k_block_bytes);
-    uint64_t off = 0;
-    bool ended_with_newline = true;
+
     auto fail = [&](std::string why) {
         if (rep.ok) {
             rep.ok = false;
@@ -301,27 +326,10 @@ Result<VerifyReport> verify(const std::string& path, const std::string& key) {
         prev = *e->chain;
         ++rep.chained;
     };
-    for (;;) {
-        auto n = pread_all(fd->get(), buf.data(), buf.size(), off);
-        if (!n) return n.error();
-        if (*n == 0) break;
-        off += *n;
-        std::string_view chunk(buf.data(), *n);
-        size_t start = 0;
-        for (size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1) {
-            if (!carry.empty()) {
-                carry.append(chunk.substr(start, nl - start));
-                check_line(carry);
-                carry.clear();
-            } else {
-                check_line(chunk.substr(start, nl - start));
-            }
-        }
-        carry.append(chunk.substr(start));
-        ended_with_newline = carry.empty();
-    }
-    if (!ended_with_newline) {
-        check_line(carry);
+    auto rest = for_each_line(fd->get(), 0, file_size(fd->get()), check_line);
+    if (!rest) return rest.error();
+    if (!rest->empty()) {
+        check_line(*rest);
         fail("the last line is cut off (truncated file)");
         rep.bad_line = rep.lines;
     }
@@ -451,9 +459,6 @@ Result<DayEntries> read_range(const std::string& path, DayRange range, size_t ke
     if (!fd) return fd.error();
     DayEntries out;
     std::deque<std::string> recent;
-    std::string carry;
-    std::vector<char> buf(std::min<uint64_t>(k_block_bytes, std::max<uint64_t>(range.end - range.begin, 1)));
-    uint64_t off = range.begin;
     auto take = [&](std::string_view line) {
         if (line.empty()) return;
         ++out.count;
@@ -461,26 +466,9 @@ Result<DayEntries> read_range(const std::string& path, DayRange range, size_t ke
         if (recent.size() == keep) recent.pop_front();
         recent.emplace_back(line);
     };
-    while (off < range.end) {
-        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), range.end - off));
-        auto n = pread_all(fd->get(), buf.data(), want, off);
-        if (!n) return n.error();
-        if (*n == 0) break;
-        off += *n;
-        std::string_view chunk(buf.data(), *n);
-        size_t start = 0;
-        for (size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1) {
-            if (!carry.empty()) {
-                carry.append(chunk.substr(start, nl - start));
-                take(carry);
-                carry.clear();
-            } else {
-                take(chunk.substr(start, nl - start));
-            }
-        }
-        carry.append(chunk.substr(start));
-    }
-    take(carry);
+    auto rest = for_each_line(fd->get(), range.begin, range.end, take);
+    if (!rest) return rest.error();
+    take(*rest);
     for (const auto& line : recent)
         if (auto e = parse_line(line)) out.recent.push_back(std::move(*e));
     return out;
