@@ -17,6 +17,15 @@ const char* const k_exit_codes_help =
     "  3  a dependency (Redis, journal, systemd, SMTP/webhook) is unavailable; nothing lost\n"
     "  4  integrity failure (hash mismatch, broken chain, expired policy)\n";
 
+const char* const k_redis_env_help =
+    "  QUANTUM_REDIS_URL            Redis URL when --redis is not given\n"
+    "                               (redis://[user[:pw]@]host:port/db, unix:///path,\n"
+    "                               sentinel://host:port[,host:port]/master)\n"
+    "  QUANTUM_REDIS_PASSWORD_FILE  file holding the Redis password\n"
+    "  CREDENTIALS_DIRECTORY        systemd credentials; redis-password is used if present\n"
+    "  QUANTUM_REDIS_TIMEOUT_MS     connect and command timeout (default 2000)\n"
+    "  QUANTUM_METRICS_DIR          as --metrics-dir\n";
+
 std::string env_or(const char* name, const std::string& fallback) {
     const char* v = std::getenv(name);
     return (v != nullptr && *v != '\0') ? std::string(v) : fallback;

@@ -40,6 +40,10 @@ int run_tool(const ToolInfo& info, const CommonOptions& common, JobMetrics& metr
 // The exit-code section every --help shows.
 extern const char* const k_exit_codes_help;
 
+// The environment lines of the tools that talk to Redis (and write metrics), for the end
+// of their --help "Environment:" section.
+extern const char* const k_redis_env_help;
+
 // Environment variable value or fallback when unset/empty.
 std::string env_or(const char* name, const std::string& fallback);
 

@@ -31,14 +31,6 @@ Spans (--window, --max-catch-up) are systemd-style: 300s, 5min, 1h 30min, 2d.
 
 Environment:
   STATE_DIRECTORY              default for --state-dir (set by systemd's StateDirectory=)
-  QUANTUM_REDIS_URL            Redis URL when --redis is not given
-                               (redis://[user[:pw]@]host:port/db, unix:///path,
-                               sentinel://host:port[,host:port]/master)
-  QUANTUM_REDIS_PASSWORD_FILE  file holding the Redis password
-  CREDENTIALS_DIRECTORY        systemd credentials; redis-password is used if present
-  QUANTUM_REDIS_TIMEOUT_MS     connect and command timeout (default 2000)
-  QUANTUM_METRICS_DIR          as --metrics-dir
-
 )";
 
 // CLI11 validator turning a span into its parsed value, with the one-line usage error.
@@ -65,7 +57,7 @@ int main(int argc, char** argv) {
     std::string redis_flag;
     std::string window_text = "5min";
     std::string max_catch_up_text;
-    auto app = qops::make_app(info, common, std::string(k_footer) + qops::k_exit_codes_help);
+    auto app = qops::make_app(info, common, std::string(k_footer) + qops::k_redis_env_help + "\n" + qops::k_exit_codes_help);
     app->add_option("--unit", options.unit, "Unit whose entries are read (.service may be left off)")
         ->capture_default_str();
     app->add_option("--pattern", options.pattern, "Bytes searched in MESSAGE")

@@ -17,14 +17,6 @@ refresh runs at a time across hosts (lock quantum:lock:policy-refresh); a run th
 it held logs INFO and exits 0.
 
 Environment:
-  QUANTUM_REDIS_URL            Redis URL when --redis is not given
-                               (redis://[user[:pw]@]host:port/db, unix:///path,
-                               sentinel://host:port[,host:port]/master)
-  QUANTUM_REDIS_PASSWORD_FILE  file holding the Redis password
-  CREDENTIALS_DIRECTORY        systemd credentials; redis-password is used if present
-  QUANTUM_REDIS_TIMEOUT_MS     connect and command timeout (default 2000)
-  QUANTUM_METRICS_DIR          as --metrics-dir
-
 )";
 
 } // namespace
@@ -36,7 +28,7 @@ int main(int argc, char** argv) {
     qops::policy::RefreshOptions options;
     std::string redis_flag;
     double generator_timeout_s = static_cast<double>(qops::policy::k_default_generator_timeout.count());
-    auto app = qops::make_app(info, common, std::string(k_footer) + qops::k_exit_codes_help);
+    auto app = qops::make_app(info, common, std::string(k_footer) + qops::k_redis_env_help + "\n" + qops::k_exit_codes_help);
     auto* policy = app->add_option("--policy", options.policy_file, "Policy document (JSON)")
                        ->capture_default_str();
     app->add_option("--generator", options.generator, "Shell command whose stdout is the policy document")

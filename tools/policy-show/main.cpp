@@ -13,12 +13,6 @@ document, and valid_until_epoch in the future. Anything else exits 4 with the re
 there is no fallback policy. --json prints the stored canonical document.
 
 Environment:
-  QUANTUM_REDIS_URL            Redis URL when --redis is not given
-  QUANTUM_REDIS_PASSWORD_FILE  file holding the Redis password
-  CREDENTIALS_DIRECTORY        systemd credentials; redis-password is used if present
-  QUANTUM_REDIS_TIMEOUT_MS     connect and command timeout (default 2000)
-  QUANTUM_METRICS_DIR          as --metrics-dir
-
 )";
 
 } // namespace
@@ -28,7 +22,7 @@ int main(int argc, char** argv) {
     qops::CommonOptions common;
     qops::policy::ShowOptions options;
     std::string redis_flag;
-    auto app = qops::make_app(info, common, std::string(k_footer) + qops::k_exit_codes_help);
+    auto app = qops::make_app(info, common, std::string(k_footer) + qops::k_redis_env_help + "\n" + qops::k_exit_codes_help);
     app->add_flag("--json", options.json, "Print the stored policy document (canonical JSON)");
     app->add_option("--redis", redis_flag, "Redis URL [env: QUANTUM_REDIS_URL, default redis://127.0.0.1:6379/0]");
     if (auto code = qops::parse_args(*app, info, argc, argv)) return *code;
