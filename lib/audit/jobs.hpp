@@ -15,6 +15,9 @@ struct LogOptions {
 };
 
 // Appends messages ("-" reads one entry per stdin line).
+// The log path of the options (see resolve_log), with a WARN when it fell back.
+std::string locate_log(const LogOptions& o);
+
 ExitCode run_append(const LogOptions& o, const std::vector<std::string>& messages, bool no_sync, JobMetrics& metrics);
 ExitCode run_stats(const LogOptions& o, JobMetrics& metrics);
 ExitCode run_verify(const LogOptions& o, JobMetrics& metrics);

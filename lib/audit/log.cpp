@@ -1,8 +1,9 @@
 #include "audit/log.hpp"
 
+#include "audit/file_io.hpp"
+
 #include "util/atomic_file.hpp"
 #include "util/cli.hpp"
-#include "util/crypto.hpp"
 #include "util/fd.hpp"
 #include "util/time.hpp"
 
@@ -12,20 +13,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
-#include <deque>
 #include <filesystem>
 #include <fmt/format.h>
 
 namespace qops::audit {
+using namespace detail;
 namespace {
 
-constexpr size_t k_block_bytes = 1u << 20;      // reads of whole-file scans
-constexpr size_t k_tail_window_bytes = 1u << 20; // how far back append looks for the last chain value
 constexpr uint64_t k_linear_scan_bytes = 64 * 1024;
-
-Error unavailable(std::string m) { return Error{ExitCode::unavailable, std::move(m)}; }
+// Counting reads blocks small enough to stay in the CPU cache between the kernel's copy
+// and the count.
+constexpr size_t k_count_block_bytes = 128 * 1024;
 
 bool is_hex64(std::string_view s) {
     return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
@@ -61,6 +62,10 @@ std::string date_of(std::string_view line) {
     return std::string(line.substr(1, 10));
 }
 
+} // namespace
+
+namespace detail {
+
 // pread loop; returns bytes read (short only at end of file).
 Result<size_t> pread_all(int fd, char* buf, size_t n, uint64_t off) {
     size_t done = 0;
@@ -68,7 +73,7 @@ Result<size_t> pread_all(int fd, char* buf, size_t n, uint64_t off) {
         ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
         if (r < 0) {
             if (errno == EINTR) continue;
-            return unavailable(fmt::format("read failed: {}", errno_text(errno)));
+            return Error{ExitCode::unavailable, fmt::format("read failed: {}", errno_text(errno))};
         }
         if (r == 0) break;
         done += static_cast<size_t>(r);
@@ -78,7 +83,7 @@ Result<size_t> pread_all(int fd, char* buf, size_t n, uint64_t off) {
 
 Result<UniqueFd> open_read(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)));
+    if (!fd) return Error{ExitCode::unavailable, fmt::format("cannot open {}: {}", path, errno_text(errno))};
     return fd;
 }
 
@@ -88,63 +93,7 @@ uint64_t file_size(int fd) {
     return static_cast<uint64_t>(st.st_size);
 }
 
-// Calls on_line for every complete line of [begin, end), read in blocks, and returns the
-// unterminated rest at the end (empty when the range ends with a newline).
-template <typename OnLine>
-Result<std::string> for_each_line(int fd, uint64_t begin, uint64_t end, OnLine&& on_line) {
-    std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(k_block_bytes, std::max<uint64_t>(end - begin, 1))));
-    std::string carry;
-    for (uint64_t off = begin; off < end;) {
-        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - off));
-        auto n = pread_all(fd, buf.data(), want, off);
-        if (!n) return n.error();
-        if (*n == 0) break;
-        off += *n;
-        std::string_view chunk(buf.data(), *n);
-        size_t start = 0;
-        for (size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1) {
-            if (carry.empty()) {
-                on_line(chunk.substr(start, nl - start));
-            } else {
-                carry.append(chunk.substr(start, nl - start));
-                on_line(std::string_view(carry));
-                carry.clear();
-            }
-        }
-        carry.append(chunk.substr(start));
-    }
-    return carry;
-}
-
-// The last chain value before the end of the file (legacy lines only: zeros).
-Result<std::string> last_chain(int fd) {
-    const uint64_t size = file_size(fd);
-    const uint64_t start = size > k_tail_window_bytes ? size - k_tail_window_bytes : 0;
-    std::string buf(static_cast<size_t>(size - start), '\0');
-    auto n = pread_all(fd, buf.data(), buf.size(), start);
-    if (!n) return n.error();
-    buf.resize(*n);
-    std::string_view view(buf);
-    // Only complete lines count; a torn last line (no newline) is skipped.
-    auto end = view.rfind('\n');
-    if (end == std::string_view::npos) return std::string(k_zero_chain);
-    view = view.substr(0, end);
-    while (!view.empty()) {
-        auto nl = view.rfind('\n');
-        std::string_view line = nl == std::string_view::npos ? view : view.substr(nl + 1);
-        if (nl == std::string_view::npos && start > 0) break; // the window cut this line
-        auto e = parse_line(line);
-        if (e && e->chain) return *e->chain;
-        if (e && !e->chain) return std::string(k_zero_chain); // a legacy prefix ends here
-        if (nl == std::string_view::npos) break;
-        view = view.substr(0, nl);
-    }
-    return std::string(k_zero_chain);
-}
-
-std::string head_path(const std::string& path) { return path + ".head"; }
-
-} // namespace
+} // namespace detail
 
 std::string escape_message(std::string_view m) {
     std::string out;
@@ -213,29 +162,6 @@ std::optional<Entry> parse_line(std::string_view line) {
     return e;
 }
 
-std::string chain_value(std::string_view key, std::string_view prev, std::string_view text) {
-    std::string data;
-    data.reserve(prev.size() + text.size());
-    data.append(prev);
-    data.append(text);
-    return key.empty() ? sha256_hex(data) : hmac_sha256_hex(key, data);
-}
-
-Result<std::string> load_key() {
-    auto from = [](const std::string& p) -> Result<std::string> {
-        auto k = read_file(p, 4096);
-        if (!k) return Error{ExitCode::unavailable, fmt::format("cannot read the audit key: {}", k.error().message)};
-        std::string key = *k;
-        while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-        return key;
-    };
-    const std::string file = env_or("QT_AUDIT_KEY_FILE", "");
-    if (!file.empty()) return from(file);
-    const std::string creds = env_or("CREDENTIALS_DIRECTORY", "");
-    if (!creds.empty() && ::access((creds + "/audit-key").c_str(), F_OK) == 0) return from(creds + "/audit-key");
-    return std::string();
-}
-
 LogLocation resolve_log(const std::string& flag_value) {
     LogLocation loc;
     loc.primary = !flag_value.empty() ? flag_value : env_or("QT_AUDIT_LOG", "/var/log/quantum/audit.log");
@@ -250,177 +176,82 @@ LogLocation resolve_log(const std::string& flag_value) {
     return loc;
 }
 
-Result<std::vector<std::string>> append(const std::string& path, const std::vector<std::string>& messages,
-                                        const std::string& key, bool sync) {
-    for (const auto& m : messages)
-        if (m.size() > k_max_message_bytes)
-            return Error{ExitCode::usage, fmt::format("message longer than {} bytes", k_max_message_bytes)};
-    std::error_code ec;
-    const auto dir = std::filesystem::path(path).parent_path();
-    if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)));
-    std::vector<std::string> written;
-    for (const auto& message : messages) {
-        if (::flock(fd.get(), LOCK_EX) != 0) return unavailable(fmt::format("cannot lock {}: {}", path, errno_text(errno)));
-        // Everything below happens under the lock: the last chain value, the write, the head.
-        struct Unlock {
-            int fd;
-            ~Unlock() { ::flock(fd, LOCK_UN); }
-        } unlock{fd.get()};
-        auto prev = last_chain(fd.get());
-        if (!prev) return prev.error();
-        const uint64_t size = file_size(fd.get());
-        std::string torn_fix;
-        if (size > 0) {
-            char last = '\n';
-            if (auto n = pread_all(fd.get(), &last, 1, size - 1); !n) return n.error();
-            if (last != '\n') torn_fix = "\n"; // a torn line stays visible to verify, on its own
-        }
-        const std::string text = fmt::format("[{}] {}", iso8601_utc_micros(now_epoch_micros()), escape_message(message));
-        const std::string chain = chain_value(key, *prev, text);
-        const std::string line = fmt::format("{}{}\t#{}\n", torn_fix, text, chain);
-        ssize_t w = ::write(fd.get(), line.data(), line.size());
-        if (w != static_cast<ssize_t>(line.size())) {
-            const int err = w < 0 ? errno : ENOSPC;
-            // Take a partial line (disk full) back out so the log stays whole; if even that
-            // fails, verify will name the cut-off line.
-            if (w > 0) (void)::ftruncate(fd.get(), static_cast<off_t>(size));
-            return unavailable(fmt::format("cannot write {}: {}", path, errno_text(err)));
-        }
-        if (sync && ::fdatasync(fd.get()) != 0) return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
-        if (auto h = write_file_atomic(head_path(path), fmt::format("{} {}\n", chain, size + line.size()), 0640); !h)
-            return unavailable(fmt::format("cannot write the head record: {}", h.error().message));
-        written.push_back(line.substr(torn_fix.size(), line.size() - torn_fix.size() - 1));
-    }
-    return written;
-}
-
-Result<VerifyReport> verify(const std::string& path, const std::string& key) {
-    auto fd = open_read(path);
-    if (!fd) return fd.error();
-    VerifyReport rep;
-    std::string prev = k_zero_chain;
-    std::string before_prev = k_zero_chain;
-
-    auto fail = [&](std::string why) {
-        if (rep.ok) {
-            rep.ok = false;
-            rep.bad_line = rep.lines;
-            rep.problem = std::move(why);
-        }
-    };
-    auto check_line = [&](std::string_view line) {
-        ++rep.lines;
-        if (!rep.ok) return;
-        auto e = parse_line(line);
-        if (!e) return fail("not an audit entry");
-        if (!e->chain) {
-            if (rep.chained > 0) return fail("an unchained line after chained entries (inserted, or its chain value removed)");
-            ++rep.legacy;
-            return;
-        }
-        if (chain_value(key, prev, e->text) != *e->chain)
-            return fail("chain mismatch: a line was edited, deleted, reordered or inserted here (or the key is wrong)");
-        before_prev = prev;
-        prev = *e->chain;
-        ++rep.chained;
-    };
-    auto rest = for_each_line(fd->get(), 0, file_size(fd->get()), check_line);
-    if (!rest) return rest.error();
-    if (!rest->empty()) {
-        check_line(*rest);
-        fail("the last line is cut off (truncated file)");
-        rep.bad_line = rep.lines;
-    }
-    auto head = read_file(head_path(path), 4096);
-    if (head && rep.ok) {
-        rep.head_checked = true;
-        const std::string h = head->substr(0, 64);
-        // The head may lag one entry: a writer killed between its line and its head record.
-        if (h != prev && h != before_prev) {
-            rep.ok = false;
-            rep.bad_line = rep.lines;
-            rep.problem = "the log ends before the entry its head record names (tail removed or file truncated)";
-        }
-    }
-    return rep;
-}
-
 namespace {
 
-// Date of the first parseable line starting at line start `p` (skipping a few bad ones);
-// sets `line_start` to where that line starts. Empty date at end of file.
-Result<std::string> probe(int fd, uint64_t p, uint64_t size, uint64_t& line_start) {
-    std::string buf(4096, '\0');
-    for (int tries = 0; tries < 16 && p < size; ++tries) {
-        auto n = pread_all(fd, buf.data(), buf.size(), p);
-        if (!n) return n.error();
-        std::string_view v(buf.data(), *n);
-        auto nl = v.find('\n');
-        std::string d = date_of(v.substr(0, nl));
-        if (!d.empty() && d[4] == '-' && d[7] == '-') {
-            line_start = p;
-            return d;
-        }
-        if (nl == std::string_view::npos) break;
-        p += nl + 1;
-    }
-    line_start = size;
-    return std::string();
-}
+constexpr size_t k_probe_bytes = 4096;
+constexpr int k_max_probe_lines = 16; // undated lines passed over before a probe gives up
 
-// Offset of the first line start at or after `off`.
-Result<uint64_t> next_line_start(int fd, uint64_t off, uint64_t size) {
-    if (off == 0) return uint64_t{0};
-    std::string buf(64 * 1024, '\0');
-    uint64_t p = off - 1;
-    while (p < size) {
+// A line that starts with an entry's "[YYYY-MM-DD": where it starts and its date.
+struct DatedLine {
+    uint64_t start = 0;
+    std::string date;
+};
+
+bool is_date(const std::string& d) { return d.size() == 10 && d[4] == '-' && d[7] == '-'; }
+
+// The first dated line starting at or after off (0, or any offset: the line under it is
+// passed over), within k_max_probe_lines lines. Reads 4 KB blocks, usually one.
+Result<std::optional<DatedLine>> dated_line_from(int fd, uint64_t off, uint64_t size) {
+    std::array<char, k_probe_bytes> buf{};
+    uint64_t p = off == 0 ? 0 : off - 1; // file offset of buf[0]
+    bool to_next_line = off != 0;        // the line start is after the next newline
+    for (int lines = 0; p < size;) {
         auto n = pread_all(fd, buf.data(), buf.size(), p);
         if (!n) return n.error();
         if (*n == 0) break;
-        auto nl = std::string_view(buf.data(), *n).find('\n');
-        if (nl != std::string_view::npos) return p + nl + 1;
-        p += *n;
+        const std::string_view v(buf.data(), *n);
+        size_t i = 0;
+        if (to_next_line) {
+            const size_t nl = v.find('\n');
+            if (nl == std::string_view::npos) {
+                p += *n;
+                continue;
+            }
+            i = nl + 1;
+            to_next_line = false;
+        }
+        if (i + 11 > v.size() && p + *n < size) { // the date would straddle the block: re-read from the line
+            p += i;
+            continue;
+        }
+        if (const std::string d = date_of(v.substr(i)); is_date(d)) return std::optional<DatedLine>(DatedLine{p + i, d});
+        if (++lines >= k_max_probe_lines) break;
+        p += i; // the next read starts at this line and looks for its end
+        to_next_line = true;
     }
-    return size;
+    return std::optional<DatedLine>{};
 }
 
-// First line start whose date is >= target (strict: > target).
+// Offset of the first line whose date is >= target (strict: > target), searching from
+// lo (a line start) by bisection over byte offsets, then one read of the last stretch.
 Result<uint64_t> first_line_from(int fd, uint64_t size, const std::string& target, bool strict, uint64_t lo) {
     auto before = [&](const std::string& d) { return strict ? d <= target : d < target; };
     uint64_t hi = size;
+    uint64_t answer = size; // the dated line found at hi, when hi is one
     while (hi - lo > k_linear_scan_bytes) {
         const uint64_t mid = lo + (hi - lo) / 2;
-        auto p = next_line_start(fd, mid, size);
-        if (!p) return p.error();
-        if (*p >= hi) {
-            hi = mid;
-            continue;
+        auto line = dated_line_from(fd, mid, size);
+        if (!line) return line.error();
+        if (!*line || (*line)->start >= hi) {
+            hi = mid; // no dated line starts in [mid, hi)
+        } else if (before((*line)->date)) {
+            lo = (*line)->start;
+        } else {
+            hi = answer = (*line)->start;
         }
-        uint64_t at = 0;
-        auto d = probe(fd, *p, size, at);
-        if (!d) return d.error();
-        if (d->empty() || at >= hi) {
-            hi = mid;
-            continue;
-        }
-        if (before(*d)) lo = at;
-        else hi = at;
     }
-    // Linear scan of the last stretch.
-    uint64_t p = lo;
-    while (p < size) {
-        uint64_t at = 0;
-        auto d = probe(fd, p, size, at);
-        if (!d) return d.error();
-        if (d->empty()) return size;
-        if (!before(*d)) return at;
-        auto n = next_line_start(fd, at + 1, size);
-        if (!n) return n.error();
-        p = *n;
+    // The lines starting in [lo, hi), in one read (plus room for the last one's date).
+    std::string buf(static_cast<size_t>(std::min<uint64_t>(size, hi + k_probe_bytes) - lo), '\0');
+    auto n = pread_all(fd, buf.data(), buf.size(), lo);
+    if (!n) return n.error();
+    const std::string_view v(buf.data(), *n);
+    for (size_t s = 0; lo + s < hi && s < v.size();) {
+        if (const std::string d = date_of(v.substr(s)); is_date(d) && !before(d)) return lo + s;
+        const size_t nl = v.find('\n', s);
+        if (nl == std::string_view::npos) break;
+        s = nl + 1;
     }
-    return size;
+    return answer;
 }
 
 } // namespace
@@ -436,40 +267,90 @@ Result<DayRange> find_day(const std::string& path, const std::string& day) {
     return DayRange{*begin, *end};
 }
 
+namespace {
+
+// Entries starting in [p, p + n), given the byte before p ('\n' at a line start): an
+// entry is a line that starts with '[' (chained and legacy lines both do; blank or stray
+// lines are not entries). Counted in runs of 255 bytes into a byte-wide counter, a loop
+// the compiler vectorizes (std::count's 64-bit counter keeps it scalar).
+uint64_t count_entry_starts(const char* p, size_t n, char before) {
+    if (n == 0) return 0;
+    uint64_t total = p[0] == '[' && before == '\n';
+    for (size_t i = 1; i < n;) {
+        const size_t run = std::min<size_t>(n - i, 255);
+        uint8_t c = 0;
+        for (size_t k = i; k < i + run; ++k) c = static_cast<uint8_t>(c + ((p[k] == '[') & (p[k - 1] == '\n')));
+        total += c;
+        i += run;
+    }
+    return total;
+}
+
+// Entries in [begin, end), which starts at a line start.
+Result<uint64_t> count_entries(int fd, uint64_t begin, uint64_t end) {
+    ::posix_fadvise(fd, static_cast<off_t>(begin), static_cast<off_t>(end - begin), POSIX_FADV_SEQUENTIAL);
+    PageBuffer buf(static_cast<size_t>(std::min<uint64_t>(k_count_block_bytes, std::max<uint64_t>(end - begin, 1))));
+    uint64_t entries = 0;
+    char before = '\n';
+    for (uint64_t off = begin; off < end;) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), end - off));
+        auto n = pread_all(fd, buf.data(), want, off);
+        if (!n) return n.error();
+        if (*n == 0) break;
+        entries += count_entry_starts(buf.data(), *n, before);
+        before = buf.data()[*n - 1];
+        off += *n;
+    }
+    return entries;
+}
+
+// The last `keep` entries of [begin, end), oldest first, read backwards from the
+// end in growing blocks: a day of thousands of entries costs a few kilobytes here.
+Result<std::vector<std::string>> tail_lines(int fd, uint64_t begin, uint64_t end, size_t keep) {
+    std::vector<std::string> lines;
+    if (keep == 0 || end <= begin) return lines;
+    uint64_t span = std::min<uint64_t>(end - begin, keep * 256);
+    for (;;) {
+        std::string buf(static_cast<size_t>(span), '\0');
+        auto n = pread_all(fd, buf.data(), buf.size(), end - span);
+        if (!n) return n.error();
+        buf.resize(*n);
+        std::string_view view(buf);
+        const bool whole = end - span == begin; // else the first line may be cut
+        lines.clear();
+        while (!view.empty() && lines.size() < keep) {
+            if (view.back() == '\n') view.remove_suffix(1);
+            const size_t nl = view.rfind('\n');
+            if (nl == std::string_view::npos && !whole) break;
+            const std::string_view line = nl == std::string_view::npos ? view : view.substr(nl + 1);
+            if (line.starts_with('[')) lines.emplace_back(line);
+            view = nl == std::string_view::npos ? std::string_view{} : view.substr(0, nl + 1);
+        }
+        if (lines.size() == keep || whole) break;
+        span = std::min<uint64_t>(end - begin, span * 4);
+    }
+    std::reverse(lines.begin(), lines.end());
+    return lines;
+}
+
+} // namespace
+
 Result<uint64_t> count_lines(const std::string& path) {
     auto fd = open_read(path);
     if (!fd) return fd.error();
-    ::posix_fadvise(fd->get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-    std::vector<char> buf(k_block_bytes);
-    uint64_t lines = 0;
-    for (;;) {
-        ssize_t n = ::read(fd->get(), buf.data(), buf.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return unavailable(fmt::format("cannot read {}: {}", path, errno_text(errno)));
-        }
-        if (n == 0) break;
-        lines += static_cast<uint64_t>(std::count(buf.data(), buf.data() + n, '\n'));
-    }
-    return lines;
+    return count_entries(fd->get(), 0, file_size(fd->get()));
 }
 
 Result<DayEntries> read_range(const std::string& path, DayRange range, size_t keep) {
     auto fd = open_read(path);
     if (!fd) return fd.error();
     DayEntries out;
-    std::deque<std::string> recent;
-    auto take = [&](std::string_view line) {
-        if (line.empty()) return;
-        ++out.count;
-        if (keep == 0) return;
-        if (recent.size() == keep) recent.pop_front();
-        recent.emplace_back(line);
-    };
-    auto rest = for_each_line(fd->get(), range.begin, range.end, take);
-    if (!rest) return rest.error();
-    take(*rest);
-    for (const auto& line : recent)
+    auto count = count_entries(fd->get(), range.begin, range.end);
+    if (!count) return count.error();
+    out.count = *count;
+    auto recent = tail_lines(fd->get(), range.begin, range.end, keep);
+    if (!recent) return recent.error();
+    for (const auto& line : *recent)
         if (auto e = parse_line(line)) out.recent.push_back(std::move(*e));
     return out;
 }

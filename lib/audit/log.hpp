@@ -78,7 +78,7 @@ struct DayRange {
 };
 Result<DayRange> find_day(const std::string& path, const std::string& day);
 
-// Counts the lines (entries) of the whole file, in large blocks.
+// Counts the entries (lines starting with '[') of the whole file, in large blocks.
 Result<uint64_t> count_lines(const std::string& path);
 
 // Reads the entries in [range.begin, range.end): the count, and the last `keep` of them.

@@ -1,39 +1,15 @@
 #include "audit/summary.hpp"
 
+#include "util/http.hpp"
 #include "util/time.hpp"
 
-#include <curl/curl.h>
-
-#include <cstring>
 #include <fmt/format.h>
-#include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 namespace qops::audit {
 namespace {
 
 constexpr size_t k_discord_limit = 1900; // Discord refuses content over 2000 characters
-
-struct CurlDeleter {
-    void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-    void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
-using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
-
-CurlPtr make_curl(std::chrono::milliseconds timeout) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    CurlPtr c(curl_easy_init());
-    if (!c) return c;
-    curl_easy_setopt(c.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long long>(timeout.count(), 5000)));
-    curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-    curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
-    return c;
-}
 
 bool real_date(int y, int m, int d) {
     if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1) return false;
@@ -60,20 +36,6 @@ std::string mime_header(const std::string& value) {
         out += {k_b64[(v >> 18) & 63], k_b64[(v >> 12) & 63], k_b64[(v >> 6) & 63], '='};
     }
     return "=?UTF-8?B?" + out + "?=";
-}
-
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
-
-struct Upload {
-    std::string data;
-    size_t pos = 0;
-};
-size_t read_upload(char* buf, size_t size, size_t n, void* user) {
-    auto* u = static_cast<Upload*>(user);
-    const size_t len = std::min(size * n, u->data.size() - u->pos);
-    std::memcpy(buf, u->data.data() + u->pos, len);
-    u->pos += len;
-    return len;
 }
 
 } // namespace
@@ -129,51 +91,27 @@ std::string render_json(const Summary& s) {
 }
 
 Result<void> post_webhook(const std::string& url, const std::string& text, std::chrono::milliseconds timeout) {
-    auto c = make_curl(timeout);
-    if (!c) return Error{ExitCode::unavailable, "cannot initialise libcurl"};
     std::string content = text.size() > k_discord_limit ? text.substr(0, k_discord_limit) + "\n…" : text;
     const std::string body = nlohmann::json{{"text", text}, {"content", content}}.dump(
         -1, ' ', false, nlohmann::json::error_handler_t::replace);
-    SlistPtr headers(curl_slist_append(nullptr, "Content-Type: application/json"));
-    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c.get(), CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, &discard);
-    const CURLcode rc = curl_easy_perform(c.get());
-    if (rc != CURLE_OK) return Error{ExitCode::unavailable, fmt::format("webhook: {}", curl_easy_strerror(rc))};
-    long status = 0;
-    curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status);
-    if (status < 200 || status > 299) return Error{ExitCode::unavailable, fmt::format("webhook: HTTP {}", status)};
+    auto reply = http::post_json(url, body, timeout);
+    if (!reply) return Error{reply.error().code, "webhook: " + reply.error().message};
+    if (reply->status < 200 || reply->status > 299)
+        return Error{ExitCode::unavailable, fmt::format("webhook: HTTP {}", reply->status)};
     return {};
 }
 
 Result<void> send_mail(const std::string& server, const std::string& port, const std::string& from,
                        const std::string& to, const std::string& subject, const std::string& body,
                        std::chrono::milliseconds timeout) {
-    auto c = make_curl(timeout);
-    if (!c) return Error{ExitCode::unavailable, "cannot initialise libcurl"};
-    Upload up;
-    up.data = fmt::format("Date: {}\r\nFrom: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMIME-Version: 1.0\r\n"
-                          "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-                          human_utc(now_epoch_seconds()) + " +0000", from, to, mime_header(subject));
-    for (size_t i = 0; i < body.size(); ++i) {
-        if (body[i] == '\n') up.data += "\r\n";
-        else up.data += body[i];
+    std::string message = fmt::format("Date: {}\r\nFrom: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMIME-Version: 1.0\r\n"
+                                      "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+                                      human_utc(now_epoch_seconds()) + " +0000", from, to, mime_header(subject));
+    for (const char c : body) {
+        if (c == '\n') message += "\r\n";
+        else message += c;
     }
-    SlistPtr rcpt(curl_slist_append(nullptr, ("<" + to + ">").c_str()));
-    const std::string url = fmt::format("smtp://{}:{}", server, port);
-    curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c.get(), CURLOPT_MAIL_FROM, ("<" + from + ">").c_str());
-    curl_easy_setopt(c.get(), CURLOPT_MAIL_RCPT, rcpt.get());
-    curl_easy_setopt(c.get(), CURLOPT_READFUNCTION, &read_upload);
-    curl_easy_setopt(c.get(), CURLOPT_READDATA, &up);
-    curl_easy_setopt(c.get(), CURLOPT_UPLOAD, 1L);
-    const CURLcode rc = curl_easy_perform(c.get());
-    if (rc != CURLE_OK) return Error{ExitCode::unavailable, fmt::format("mail via {}: {}", url, curl_easy_strerror(rc))};
-    return {};
+    return http::send_mail(fmt::format("smtp://{}:{}", server, port), from, to, message, timeout);
 }
 
 } // namespace qops::audit

@@ -1,6 +1,5 @@
 #include "journal/alert.hpp"
 
-#include "util/crypto.hpp"
 #include "util/time.hpp"
 
 #include <fmt/format.h>
@@ -62,7 +61,12 @@ std::string printable(std::string_view raw, size_t max_bytes) {
 }
 
 std::string dedup_key(const std::string& unit, const std::string& first_cursor, const std::string& last_cursor) {
-    return sha256_hex(unit + "\n" + first_cursor + "\n" + last_cursor).substr(0, 32);
+    const auto first = parse_cursor(first_cursor);
+    const auto last = parse_cursor(last_cursor);
+    if (!first || !last) return fmt::format("{}:{}:{}", unit, first_cursor, last_cursor);
+    if (first->seqnum_id == last->seqnum_id)
+        return fmt::format("{}:{}:{:x}-{:x}", unit, first->seqnum_id, first->seqnum, last->seqnum);
+    return fmt::format("{}:{}:{:x}-{}:{:x}", unit, first->seqnum_id, first->seqnum, last->seqnum_id, last->seqnum);
 }
 
 Fields alert_fields(const ScanResult& scan, const AlertContext& ctx) {

@@ -33,8 +33,9 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 // characters are written as \xNN (newline as \n); at most max_bytes of input are used.
 std::string printable(std::string_view raw, size_t max_bytes = k_max_sample_bytes);
 
-// A stable key for the alert's events: the same first and last cursor give the same key,
-// so a duplicate after a crash between XADD and checkpoint is recognisable downstream.
+// A stable key for the alert's events, "UNIT:SEQNUM_ID:FIRST-LAST" (the sequence and
+// numbers of the first and last cursor, hex as in cursors): the same batch gives the same
+// key, so a duplicate after a crash between XADD and checkpoint is recognisable downstream.
 std::string dedup_key(const std::string& unit, const std::string& first_cursor, const std::string& last_cursor);
 
 // The alert's field/value pairs, in a fixed order.

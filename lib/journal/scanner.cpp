@@ -1,8 +1,16 @@
 #include "journal/scanner.hpp"
 
-#include <systemd/sd-journal.h>
+#include "util/fd.hpp"
 
+#include <fcntl.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <charconv>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
@@ -31,6 +39,84 @@ bool is_vanished_data_error(int r) {
     return r == -EBADMSG || r == -EADDRNOTAVAIL || r == -EIO;
 }
 
+// What a journal file's header says about the entries it holds. The fields and their
+// offsets are those of systemd's docs/JOURNAL_FILE_FORMAT.md ("Header"); they have not
+// moved since the format's first version (new fields are only appended).
+struct FileRange {
+    std::string path;
+    bool archived = false;  // state ARCHIVED: journald never appends to it again
+    std::string seqnum_id;  // lowercase hex, as in cursors
+    uint64_t n_entries = 0;
+    uint64_t tail_seqnum = 0;
+    uint64_t head_realtime = 0;
+    uint64_t tail_realtime = 0;
+};
+
+constexpr size_t k_header_bytes = 200; // through tail_entry_realtime
+constexpr uint8_t k_state_archived = 2;
+
+uint64_t le64(const unsigned char* p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+
+std::optional<FileRange> read_file_range(const std::string& path) {
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd) return std::nullopt;
+    std::array<unsigned char, k_header_bytes> h{};
+    if (::pread(fd.get(), h.data(), h.size(), 0) != static_cast<ssize_t>(h.size())) return std::nullopt;
+    if (std::memcmp(h.data(), "LPKSHHRH", 8) != 0 || le64(&h[88]) < k_header_bytes) return std::nullopt;
+    FileRange f;
+    f.path = path;
+    f.archived = h[16] == k_state_archived;
+    static constexpr char k_hex[] = "0123456789abcdef";
+    for (size_t i = 72; i < 88; ++i) f.seqnum_id += {k_hex[h[i] >> 4], k_hex[h[i] & 15]};
+    f.n_entries = le64(&h[152]);
+    f.tail_seqnum = le64(&h[160]);
+    f.head_realtime = le64(&h[184]);
+    f.tail_realtime = le64(&h[192]);
+    return f;
+}
+
+// An archived file none of whose entries can follow the request's position: its newest
+// entry precedes the cursor (same sequence) or, without a cursor, the start of the window.
+// Files that may still grow are always opened, so no entry appended meanwhile is missed.
+bool precedes_position(const FileRange& f, const ScanRequest& req, const std::optional<CursorPosition>& cursor) {
+    if (!f.archived) return false;
+    if (f.n_entries == 0) return true;
+    if (cursor) return f.seqnum_id == cursor->seqnum_id && f.tail_seqnum < cursor->seqnum;
+    return req.since_usec > 0 && f.tail_realtime < static_cast<uint64_t>(req.since_usec);
+}
+
+struct Selection {
+    std::vector<std::string> paths; // files to open
+    size_t skipped = 0;
+    int64_t cutoff_usec = 0; // oldest entry over all files, skipped ones included
+};
+
+// Picks the files of a journal directory worth opening. Nothing when a file's header
+// cannot be read: sd-journal then opens the directory itself and applies its own rules
+// (unreadable files, corrupt headers).
+std::optional<Selection> select_files(const std::string& directory, const ScanRequest& req) {
+    const auto cursor = req.after_cursor.empty() ? std::nullopt : parse_cursor(req.after_cursor);
+    Selection sel;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator(directory, ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        const auto name = it->path().filename().string();
+        if (!name.ends_with(".journal") && !name.ends_with(".journal~")) continue;
+        const auto range = read_file_range(it->path().string());
+        if (!range) return std::nullopt;
+        if (range->n_entries > 0 && (sel.cutoff_usec == 0 || range->head_realtime < static_cast<uint64_t>(sel.cutoff_usec)))
+            sel.cutoff_usec = static_cast<int64_t>(range->head_realtime);
+        if (precedes_position(*range, req, cursor)) ++sel.skipped;
+        else sel.paths.push_back(range->path);
+    }
+    if (ec) return std::nullopt;
+    return sel;
+}
+
 bool has_journal_files(const std::string& directory) {
     std::error_code ec;
     for (auto it = std::filesystem::directory_iterator(directory, ec);
@@ -39,7 +125,39 @@ bool has_journal_files(const std::string& directory) {
     return false;
 }
 
-Result<JournalPtr> open_journal(const Source& source) {
+struct Opened {
+    JournalPtr journal;
+    std::optional<Selection> selection; // set when only some files of a directory were opened
+};
+
+// sd-journal bisects every file it opens to find the position, so a directory with a long
+// archive costs in proportion to its file count; opening only the files that can hold
+// entries after the position keeps the cost with the window (bench/RESULTS.md).
+JournalPtr open_selected(const std::string& directory, const ScanRequest& req, std::optional<Selection>& selection) {
+    selection = select_files(directory, req);
+    if (!selection || selection->skipped == 0) {
+        selection.reset();
+        return nullptr;
+    }
+    std::vector<const char*> paths;
+    for (const auto& p : selection->paths) paths.push_back(p.c_str());
+    paths.push_back(nullptr);
+    sd_journal* raw = nullptr;
+    // A file rotated away between the listing and the open fails the whole call; the
+    // caller then opens the directory.
+    if (sd_journal_open_files(&raw, paths.data(), 0) < 0) {
+        selection.reset();
+        return nullptr;
+    }
+    return JournalPtr(raw);
+}
+
+Result<Opened> open_journal(const Source& source, const ScanRequest& req) {
+    Opened out;
+    if (!source.directory.empty()) {
+        out.journal = open_selected(source.directory, req, out.selection);
+        if (out.journal) return out;
+    }
     sd_journal* raw = nullptr;
     int r = 0;
     if (source.directory.empty())
@@ -50,12 +168,12 @@ Result<JournalPtr> open_journal(const Source& source) {
         return Error{ExitCode::unavailable,
                      fmt::format("cannot open the journal {}: {}",
                                  source.directory.empty() ? std::string("(local)") : source.directory, errno_text(-r))};
-    JournalPtr j(raw);
+    out.journal.reset(raw);
     // Files the process may not read are skipped silently by sd-journal: without the
     // systemd-journal group a watch would find "no entries" forever. Nothing opened
     // while there are files to open is a failure, not an empty journal.
     uint64_t open_bytes = 0;
-    if (sd_journal_get_usage(raw, &open_bytes) >= 0 && open_bytes > 0) return j;
+    if (sd_journal_get_usage(raw, &open_bytes) >= 0 && open_bytes > 0) return out;
     if (source.directory.empty())
         return Error{ExitCode::unavailable, "no readable journal files in /run/log/journal or /var/log/journal (is "
                                             "the user in the systemd-journal group?)"};
@@ -64,7 +182,7 @@ Result<JournalPtr> open_journal(const Source& source) {
                      fmt::format("none of the journal files in {} can be read (is the user in the systemd-journal "
                                  "group, or allowed to read them?)",
                                  source.directory)};
-    return j;
+    return out;
 }
 
 // The matches journalctl -u adds (systemd's add_matches_for_unit): the unit's own
@@ -121,6 +239,25 @@ Result<bool> position(sd_journal* j, const ScanRequest& req) {
 
 } // namespace
 
+std::optional<CursorPosition> parse_cursor(std::string_view cursor) {
+    CursorPosition pos;
+    bool have_seqnum = false;
+    while (!cursor.empty()) {
+        const size_t end = std::min(cursor.find(';'), cursor.size());
+        const auto item = cursor.substr(0, end);
+        cursor.remove_prefix(std::min(end + 1, cursor.size()));
+        if (item.starts_with("s=")) {
+            pos.seqnum_id = std::string(item.substr(2));
+        } else if (item.starts_with("i=")) {
+            const auto digits = item.substr(2);
+            const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pos.seqnum, 16);
+            have_seqnum = ec == std::errc() && ptr == digits.data() + digits.size() && !digits.empty();
+        }
+    }
+    if (pos.seqnum_id.size() != 32 || !have_seqnum) return std::nullopt;
+    return pos;
+}
+
 std::string unit_name(const std::string& name) {
     static constexpr std::string_view k_suffixes[] = {".service", ".socket", ".timer",  ".target", ".mount",    ".path",
                                                       ".slice",   ".scope",  ".device", ".swap",   ".automount"};
@@ -131,14 +268,19 @@ std::string unit_name(const std::string& name) {
 }
 
 Result<ScanResult> scan(const Source& source, const ScanRequest& req) {
-    auto opened = open_journal(source);
+    auto opened = open_journal(source, req);
     if (!opened) return opened.error();
-    sd_journal* j = opened->get();
+    sd_journal* j = opened->journal.get();
 
     ScanResult out;
-    uint64_t from = 0;
-    uint64_t to = 0;
-    if (sd_journal_get_cutoff_realtime_usec(j, &from, &to) > 0) out.cutoff_usec = static_cast<int64_t>(from);
+    if (opened->selection) {
+        out.cutoff_usec = opened->selection->cutoff_usec;
+        out.files_skipped = opened->selection->skipped;
+    } else {
+        uint64_t from = 0;
+        uint64_t to = 0;
+        if (sd_journal_get_cutoff_realtime_usec(j, &from, &to) > 0) out.cutoff_usec = static_cast<int64_t>(from);
+    }
 
     if (auto m = add_unit_matches(j, req.unit); !m) return m.error();
     auto found = position(j, req);

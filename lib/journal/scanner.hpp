@@ -6,7 +6,9 @@
 #include "util/error.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qops::journal {
@@ -16,6 +18,15 @@ namespace qops::journal {
 struct Source {
     std::string directory; // empty: the local system journal
 };
+
+// An entry's place in its journal's sequence, from the s= and i= fields of a cursor.
+struct CursorPosition {
+    std::string seqnum_id; // 32 lowercase hex digits
+    uint64_t seqnum = 0;
+};
+
+// Nothing when the text is not a journal cursor with both fields.
+std::optional<CursorPosition> parse_cursor(std::string_view cursor);
 
 // Appends ".service" to a name without a unit suffix, as journalctl -u does.
 std::string unit_name(const std::string& name);
@@ -49,6 +60,7 @@ struct ScanResult {
     std::string end_cursor;      // last entry examined; empty when none was
     int64_t end_usec = 0;
     int64_t cutoff_usec = 0; // realtime of the oldest entry the journal holds (0: empty)
+    size_t files_skipped = 0; // archived files left unopened: all their entries precede the position
 };
 
 // Scans the unit's entries after the request's position up to the end of the journal.

@@ -6,11 +6,11 @@
 #include "util/atomic_file.hpp"
 #include "util/crypto.hpp"
 #include "util/fd.hpp"
+#include "util/http.hpp"
 #include "util/log.hpp"
 #include "util/process.hpp"
 #include "util/time.hpp"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -87,29 +87,11 @@ std::string default_ledger() {
     return top + "/ops/OPS_CHANGELOG.md";
 }
 
-size_t collect(char* data, size_t size, size_t n, void* user) {
-    auto* out = static_cast<std::string*>(user);
-    if (out->size() + size * n > k_max_metrics_bytes) return 0; // abort: over the cap
-    out->append(data, size * n);
-    return size * n;
-}
-
 std::string metrics_snapshot(const std::string& url) {
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> c(curl_easy_init(), &curl_easy_cleanup);
-    std::string body;
-    if (c) {
-        curl_easy_setopt(c.get(), CURLOPT_URL, url.c_str());
-        curl_easy_setopt(c.get(), CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(k_probe_timeout.count()));
-        curl_easy_setopt(c.get(), CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, &collect);
-        curl_easy_setopt(c.get(), CURLOPT_WRITEDATA, &body);
-        long status = 0;
-        if (curl_easy_perform(c.get()) == CURLE_OK &&
-            curl_easy_getinfo(c.get(), CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status == 200)
-            return body;
-    }
-    log::warn("metrics snapshot of {} failed, recorded as FAILED", url);
+    auto reply = http::get(url, k_probe_timeout, k_max_metrics_bytes);
+    if (reply && reply->status == 200) return std::move(reply->body);
+    log::warn("metrics snapshot of {} failed ({}), recorded as FAILED", url,
+              reply ? fmt::format("HTTP {}", reply->status) : reply.error().message);
     return fmt::format("# {}: FAILED\n", url);
 }
 

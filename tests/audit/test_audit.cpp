@@ -6,6 +6,7 @@
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -254,6 +255,43 @@ TEST_CASE("audit summary: counts equal a reference count across day boundaries, 
     // stats: the whole file and today.
     auto st = audit_log(log, {"stats", "--json"});
     CHECK(nlohmann::json::parse(st.out).at("total") == 32126);
+}
+
+TEST_CASE("audit summary: the day reader copes with long, empty, undated and unterminated lines") {
+    TempDir tmp;
+    const std::string log = tmp.file("audit.log");
+    std::vector<std::string> lines;
+    for (int i = 0; i < 3000; ++i) lines.push_back(fmt::format("[2025-03-01T10:00:{:02}.000000Z] early {}", i % 60, i));
+    const std::string long_text(5000, 'x'); // longer than a probe block and the tail's first guess
+    for (int i = 0; i < 40; ++i) {
+        lines.push_back(fmt::format("[2025-03-02T11:00:{:02}.000000Z] long {} {}", i, i, long_text));
+        if (i % 10 == 0) lines.push_back("");                        // empty lines are not entries
+        if (i % 15 == 0) lines.push_back("free text with no stamp"); // a stray line inside the day
+    }
+    for (int i = 0; i < 3000; ++i) lines.push_back(fmt::format("[2025-03-03T12:00:{:02}.000000Z] late {}", i % 60, i));
+    write_lines(log, lines);
+    {
+        std::ofstream f(log, std::ios::app | std::ios::binary);
+        f << "[2025-03-03T23:59:59.000000Z] cut off"; // the last line has no newline
+    }
+
+    auto mid = summarize(log, "2025-03-02", 25);
+    REQUIRE(mid.ok());
+    CHECK(mid->total == 40); // empty and stray lines are not entries
+    REQUIRE(mid->recent.size() == 25);
+    CHECK(mid->recent.back().message == "long 39 " + long_text);
+    CHECK(mid->recent.front().message == "long 15 " + long_text);
+
+    auto last = summarize(log, "2025-03-03", 2);
+    REQUIRE(last.ok());
+    CHECK(last->total == 3001);
+    REQUIRE(last->recent.size() == 2);
+    CHECK(last->recent[0].message == "late 2999");
+    CHECK(last->recent[1].message == "cut off");
+
+    auto first = summarize(log, "2025-03-01", 1);
+    REQUIRE(first.ok());
+    CHECK(first->total == 3000);
 }
 
 TEST_CASE("audit summary: delivered to a webhook and by mail on loopback; a dead webhook is exit 3") {

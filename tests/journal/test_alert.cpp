@@ -21,11 +21,34 @@ TEST_CASE("journal: printable keeps UTF-8 and escapes the rest") {
 }
 
 TEST_CASE("journal: the dedup key follows the first and last cursor") {
-    const auto k = journal::dedup_key("u.service", "c1", "c2");
-    CHECK(k.size() == 32);
-    CHECK(k == journal::dedup_key("u.service", "c1", "c2"));
-    CHECK(k != journal::dedup_key("u.service", "c1", "c3"));
-    CHECK(k != journal::dedup_key("v.service", "c1", "c2"));
+    const std::string s1 = "7cf1ab135a2f4a699f0c7df5c70f84d8";
+    const std::string s2 = "0123456789abcdef0123456789abcdef";
+    const auto cursor = [](const std::string& s, const char* i) {
+        return "s=" + s + ";i=" + i + ";b=6c1b0c0d5e8f4a2b9c3d4e5f60718293;m=1;t=2;x=3";
+    };
+    const auto k = journal::dedup_key("u.service", cursor(s1, "f4230"), cursor(s1, "f4232"));
+    CHECK(k == "u.service:" + s1 + ":f4230-f4232");
+    CHECK(k == journal::dedup_key("u.service", cursor(s1, "f4230"), cursor(s1, "f4232")));
+    CHECK(k != journal::dedup_key("u.service", cursor(s1, "f4230"), cursor(s1, "f4233")));
+    CHECK(k != journal::dedup_key("v.service", cursor(s1, "f4230"), cursor(s1, "f4232")));
+    SECTION("matches from two sequences (a fleet directory) name both") {
+        CHECK(journal::dedup_key("u.service", cursor(s1, "a"), cursor(s2, "b")) ==
+              "u.service:" + s1 + ":a-" + s2 + ":b");
+    }
+    SECTION("text that is not a cursor is kept whole rather than guessed at") {
+        CHECK(journal::dedup_key("u.service", "c1", "c2") == "u.service:c1:c2");
+    }
+}
+
+TEST_CASE("journal: cursors are parsed for their sequence and number") {
+    const auto p = journal::parse_cursor("s=7cf1ab135a2f4a699f0c7df5c70f84d8;i=f4232;b=6c;m=b2;t=66;x=a2");
+    REQUIRE(p);
+    CHECK(p->seqnum_id == "7cf1ab135a2f4a699f0c7df5c70f84d8");
+    CHECK(p->seqnum == 0xf4232);
+    CHECK_FALSE(journal::parse_cursor("s=7cf1;i=1"));
+    CHECK_FALSE(journal::parse_cursor("s=7cf1ab135a2f4a699f0c7df5c70f84d8;i=zz"));
+    CHECK_FALSE(journal::parse_cursor("s=7cf1ab135a2f4a699f0c7df5c70f84d8"));
+    CHECK_FALSE(journal::parse_cursor(""));
 }
 
 TEST_CASE("journal: the alert carries the contract's fields and is stored in the stream") {

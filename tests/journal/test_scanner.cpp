@@ -252,3 +252,49 @@ TEST_CASE("journal: a directory whose journal files cannot be opened is a failur
     CHECK(r.error().code == ExitCode::unavailable);
     CHECK(r.error().message.find("can be read") != std::string::npos);
 }
+
+namespace {
+
+// Marks a journal file as journald marks a rotated one (header state ARCHIVED).
+void mark_archived(const std::string& path) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(16);
+    f.put('\x02');
+}
+
+} // namespace
+
+TEST_CASE("journal: archived files wholly before the position are left unopened") {
+    TempDir dir;
+    const auto old_deny = entry_at(-20 * k_usec_per_min, "DENY_NOT_EXIT_OWNER old");
+    write_journal(dir.file("system@old.journal"), {old_deny, entry_at(-19 * k_usec_per_min, "fine")});
+    write_journal(dir.file("system.journal"), {entry_at(-2 * k_usec_per_min, "DENY_NOT_EXIT_OWNER new")});
+    const int64_t window_start = now_epoch_micros() - 5 * k_usec_per_min;
+
+    SECTION("a file that may still grow is always read") {
+        auto r = scan_dir(dir.path(), request(window_start));
+        CHECK(r.files_skipped == 0);
+        CHECK(r.matched == 1);
+    }
+    mark_archived(dir.file("system@old.journal"));
+    SECTION("window: the archived file ends before it, the result is the same without it") {
+        auto r = scan_dir(dir.path(), request(window_start));
+        CHECK(r.files_skipped == 1);
+        CHECK(r.examined == 1);
+        CHECK(r.matched == 1);
+        CHECK(r.cutoff_usec == old_deny.realtime_usec); // the oldest entry of all files, skipped ones included
+    }
+    SECTION("a wider window reaches into the archived file, which is then read") {
+        auto r = scan_dir(dir.path(), request(now_epoch_micros() - 30 * k_usec_per_min));
+        CHECK(r.files_skipped == 0);
+        CHECK(r.matched == 2);
+    }
+    SECTION("a cursor of another sequence keeps the file: its order cannot be compared") {
+        auto first = scan_dir(dir.path(), request(window_start));
+        REQUIRE_FALSE(first.end_cursor.empty());
+        auto again = scan_dir(dir.path(), request(window_start, first.end_cursor));
+        CHECK(again.cursor_found);
+        CHECK(again.files_skipped == 0);
+        CHECK(again.examined == 0);
+    }
+}

@@ -1,0 +1,32 @@
+#pragma once
+// HTTP(S) and SMTP through libcurl, loaded with dlopen(3) on first use.
+//
+// Most runs of the tools send nothing, and linking libcurl with its TLS stack and
+// protocol libraries costs ~10 ms of dynamic loading on every process start (measured in
+// bench/RESULTS.md); systemd loads its optional libraries the same way. The package
+// depends on libcurl4 explicitly since the loader does not see this dependency.
+
+#include "util/error.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace qops::http {
+
+struct HttpResponse {
+    long status = 0;
+    std::string body;
+};
+
+// POSTs body as application/json. Errors: unavailable (libcurl missing, connection, timeout).
+Result<HttpResponse> post_json(const std::string& url, const std::string& body, std::chrono::milliseconds timeout);
+
+// GETs url, keeping at most max_bytes of the body (larger bodies fail). Errors: unavailable.
+Result<HttpResponse> get(const std::string& url, std::chrono::milliseconds timeout, size_t max_bytes);
+
+// Sends an RFC 5322 message (headers, blank line, body; CRLF line ends) through the
+// relay at smtp_url (smtp:// or smtps://). Errors: unavailable.
+Result<void> send_mail(const std::string& smtp_url, const std::string& from, const std::string& to,
+                       const std::string& message, std::chrono::milliseconds timeout);
+
+} // namespace qops::http
