@@ -13,9 +13,9 @@ trap 'rm -rf "$W"' EXIT
 "$BIN/ops-ledger-append" --ledger "$W/L10000.md" --verify
 /usr/bin/python3 bench/ledger/original_append.py "$W/L10000.md" --verify
 args="--name Maintenance --risk-class LOW_RISK_CONFIG --blast-radius repository --summary change --outcome SUCCESS"
-hyperfine -N --style none --warmup 3 --runs 30 --prepare "cp $W/L1000.md $W/a.md" --export-json "$W/a.json" \
+hyperfine -N --style none --warmup 3 --runs 30 --prepare "sh -c 'cp $W/L1000.md $W/a.md && sync'" --export-json "$W/a.json" \
     "$BIN/ops-ledger-append --ledger $W/a.md $args" >/dev/null 2>&1
-hyperfine -N --style none --warmup 2 --runs 15 --prepare "cp $W/L1000.md $W/b.md" --export-json "$W/b.json" \
+hyperfine -N --style none --warmup 2 --runs 15 --prepare "sh -c 'cp $W/L1000.md $W/b.md && sync'" --export-json "$W/b.json" \
     "/usr/bin/python3 bench/ledger/original_append.py $W/b.md" >/dev/null 2>&1
 hyperfine -N --style none --warmup 2 --runs 15 --export-json "$W/c.json" \
     "$BIN/ops-ledger-append --ledger $W/L10000.md --verify" >/dev/null 2>&1

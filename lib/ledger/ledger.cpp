@@ -6,26 +6,29 @@
 #include <cctype>
 #include <fmt/format.h>
 #include <map>
+#include <charconv>
 #include <regex>
+#include <tuple>
 #include <set>
 #include <sstream>
 
 namespace qops::ledger {
 namespace {
 
-std::string rtrim(std::string s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.pop_back();
+// s without trailing blanks; a view into s (called for every line of the file).
+std::string_view rtrim(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
     return s;
 }
 
 // "## 2026-01" (trailing blanks allowed) -> "2026-01". Called for every line: no regex.
-std::optional<std::string> month_of_heading(const std::string& line) {
+std::optional<std::string> month_of_heading(std::string_view line) {
     if (line.size() < 10 || line.compare(0, 3, "## ") != 0) return std::nullopt;
     auto digit = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(line[i])) != 0; };
     if (!(digit(3) && digit(4) && digit(5) && digit(6) && line[7] == '-' && digit(8) && digit(9))) return std::nullopt;
     for (size_t i = 10; i < line.size(); ++i)
         if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') return std::nullopt;
-    return line.substr(3, 7);
+    return std::string(line.substr(3, 7));
 }
 
 // The value of a top-level "key: value" line in a block body (unquoted), or empty.
@@ -35,14 +38,55 @@ std::string scan_field(const std::string& body, const std::string& key) {
     if (pos == std::string::npos) return {};
     if (pos != 0 || body.compare(0, needle.size(), needle) != 0) ++pos;
     const size_t start = pos + needle.size();
-    std::string v = rtrim(body.substr(start, body.find('\n', start) - start));
+    std::string v(rtrim(std::string_view(body).substr(start, body.find('\n', start) - start)));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     return v;
 }
 
-bool is_other_heading(const std::string& line) { return line.rfind("## ", 0) == 0 && !month_of_heading(line); }
+bool is_other_heading(std::string_view line) { return line.starts_with("## ") && !month_of_heading(line); }
 
-constexpr const char* k_head_prefix = "<!-- ops-ledger-head: ";
+constexpr std::string_view k_head_prefix = "<!-- ops-ledger-head: ";
+
+struct HeadLine {
+    uint64_t seq = 0;
+    std::string hash;
+};
+
+// "<!-- ops-ledger-head: seq=N entry_hash=<64 hex> -->" (trailing blanks allowed).
+std::optional<HeadLine> parse_head_line(std::string_view line) {
+    line = rtrim(line);
+    if (!line.starts_with(k_head_prefix) || !line.ends_with(" -->")) return std::nullopt;
+    line.remove_prefix(k_head_prefix.size());
+    line.remove_suffix(4);
+    if (!line.starts_with("seq=")) return std::nullopt;
+    line.remove_prefix(4);
+    HeadLine h;
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), h.seq);
+    if (ec != std::errc() || end == line.data()) return std::nullopt;
+    line.remove_prefix(static_cast<size_t>(end - line.data()));
+    if (!line.starts_with(" entry_hash=") || line.size() != 12 + 64) return std::nullopt;
+    h.hash = std::string(line.substr(12));
+    if (h.hash.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+    return h;
+}
+
+// Calls on_line(offset, line) for each line of text (without its newline) until it
+// returns false. No copies: a ledger has tens of thousands of lines.
+template <typename OnLine>
+void each_line(std::string_view text, OnLine&& on_line) {
+    for (size_t start = 0; start < text.size();) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string_view::npos) nl = text.size();
+        if (!on_line(start, text.substr(start, nl - start))) return;
+        start = nl + 1;
+    }
+}
+
+// The offset of the line before the one starting at offset (which is > 0).
+size_t previous_line(std::string_view text, size_t offset) {
+    const size_t nl = offset >= 2 ? text.rfind('\n', offset - 2) : std::string_view::npos;
+    return nl == std::string_view::npos ? 0 : nl + 1;
+}
 
 // A string YAML would read back as the same string without quotes.
 bool safe_plain(const std::string& s) {
@@ -102,7 +146,7 @@ YAML::Node lenient_load(const std::string& body) {
         if (std::regex_match(line, m, k_top)) {
             flush();
             key = m[1].str();
-            const std::string rest = rtrim(m[2].str());
+            const std::string rest(rtrim(m[2].str()));
             if (rest == "|" || rest == "|-") {
                 mode = Mode::block;
                 block.clear();
@@ -119,7 +163,7 @@ YAML::Node lenient_load(const std::string& body) {
         } else if (mode == Mode::nested && std::regex_match(line, m, k_item)) {
             nested.push_back(m[1].str());
         } else if (mode == Mode::nested && std::regex_match(line, m, k_sub)) {
-            nested[rtrim(m[1].str())] = rtrim(m[2].str());
+            nested[std::string(rtrim(m[1].str()))] = std::string(rtrim(m[2].str()));
         }
     }
     flush();
@@ -152,12 +196,10 @@ Result<Ledger> parse(const std::string& text, bool load_yaml) {
     bool trailer = false;
     for (size_t i = 0; i < l.lines.size(); ++i) {
         const std::string& ln = l.lines[i];
-        if (ln.rfind(k_head_prefix, 0) == 0) {
-            static const std::regex k_head(R"(^<!-- ops-ledger-head: seq=(\d+) entry_hash=([0-9a-f]{64}) -->\s*$)");
-            std::smatch m;
-            if (std::regex_match(ln, m, k_head)) {
-                l.head_seq = std::stoull(m[1].str());
-                l.head_hash = m[2].str();
+        if (ln.starts_with(k_head_prefix)) {
+            if (auto h = parse_head_line(ln)) {
+                l.head_seq = h->seq;
+                l.head_hash = std::move(h->hash);
             }
             continue;
         }
@@ -171,7 +213,7 @@ Result<Ledger> parse(const std::string& text, bool load_yaml) {
         e.month = month;
         e.first_line = i + 1;
         size_t j = i + 1;
-        for (; j < l.lines.size() && rtrim(l.lines[j]) != "```"; ++j) e.body += l.lines[j] + "\n";
+        for (; j < l.lines.size() && rtrim(l.lines[j]) != "```"; ++j) e.body.append(l.lines[j]).push_back('\n');
         if (j == l.lines.size())
             return Error{ExitCode::usage, fmt::format("ledger line {}: ```yaml block is never closed", i + 1)};
         if (load_yaml) {
@@ -227,9 +269,9 @@ VerifyReport verify(const Ledger& l) {
             r.problems.push_back(name + ": entry_hash is not its last line (edited)");
             continue;
         }
-        std::string stored = rtrim(b.substr(last + 13, b.size() - last - 14));
+        std::string stored(rtrim(std::string_view(b).substr(last + 13, b.size() - last - 14)));
         if (stored.size() == 66 && stored.front() == '"' && stored.back() == '"') stored = stored.substr(1, 64);
-        const std::string actual = entry_hash_of(b.substr(0, last + 1));
+        const std::string actual = sha256_hex(std::string_view(b).substr(0, last + 1));
         if (stored != actual) r.problems.push_back(name + ": content does not match its entry_hash (edited)");
         if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
         by_seq[*e.seq] = &e;
@@ -281,7 +323,7 @@ std::string render_entry(const std::vector<Field>& fields, uint64_t seq, const s
                 body += f.key + ": |\n";
                 std::istringstream in(f.scalar);
                 std::string ln;
-                while (std::getline(in, ln)) body += "  " + rtrim(ln) + "\n";
+                while (std::getline(in, ln)) body.append("  ").append(rtrim(ln)).append("\n");
             } else {
                 body += fmt::format("{}: {}\n", f.key, quoted(f.scalar));
             }
@@ -293,87 +335,163 @@ std::string render_entry(const std::vector<Field>& fields, uint64_t seq, const s
     return body + "entry_hash: \"" + entry_hash_of(body) + "\"\n";
 }
 
-std::string next_operation_id(const Ledger& l, const std::string& date) {
+namespace {
+
+// The values of every "operation_id:" line of the text (each entry has one; the Template's
+// placeholder never matches a real id).
+template <typename OnId>
+void for_each_operation_id(std::string_view text, OnId&& on_id) {
+    static constexpr std::string_view k_field = "\noperation_id: ";
+    for (size_t pos = text.find(k_field); pos != std::string_view::npos; pos = text.find(k_field, pos + 1)) {
+        const size_t start = pos + k_field.size();
+        std::string_view v = rtrim(text.substr(start, std::min(text.find('\n', start), text.size()) - start));
+        if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+        on_id(v);
+    }
+}
+
+// The chain head the head comment names, when the entry it names is present, intact and
+// the newest; nothing otherwise (the caller then reads every entry).
+std::optional<ChainHead> head_from_comment(std::string_view text) {
+    const size_t at = text.find(k_head_prefix);
+    if (at == std::string_view::npos || (at > 0 && text[at - 1] != '\n')) return std::nullopt;
+    const auto head = parse_head_line(text.substr(at, std::min(text.find('\n', at), text.size()) - at));
+    if (!head || head->seq == 0) return std::nullopt;
+    const std::string hash_line = "\nentry_hash: \"" + head->hash + "\"\n";
+    const size_t line = text.find(hash_line);
+    const size_t fence = line == std::string_view::npos ? line : text.rfind("```yaml\n", line);
+    if (fence == std::string_view::npos) return std::nullopt;
+    const std::string body(text.substr(fence + 8, line + 1 - (fence + 8)));
+    if (sha256_hex(body) != head->hash || scan_field(body, "chain_seq") != std::to_string(head->seq)) return std::nullopt;
+    if (text.find(fmt::format("\nchain_seq: {}\n", head->seq + 1)) != std::string_view::npos) return std::nullopt;
+    return ChainHead{head->seq, head->hash};
+}
+
+} // namespace
+
+std::string next_operation_id(std::string_view text, const std::string& date) {
     const std::string prefix = "OPS-" + date + "-";
     int max = 0;
-    for (const auto& e : l.entries)
-        if (e.operation_id.rfind(prefix, 0) == 0) {
-            try {
-                max = std::max(max, std::stoi(e.operation_id.substr(prefix.size())));
-            } catch (...) {
-            }
-        }
+    for_each_operation_id(text, [&](std::string_view id) {
+        if (!id.starts_with(prefix)) return;
+        int n = 0;
+        const auto digits = id.substr(prefix.size());
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+        if (ec == std::errc() && end == digits.data() + digits.size()) max = std::max(max, n);
+    });
     return fmt::format("{}{:03}", prefix, max + 1);
 }
 
-std::pair<uint64_t, std::string> chain_head(const Ledger& l) {
-    uint64_t seq = 0;
-    std::string hash = k_zero_hash;
-    for (const auto& e : l.entries)
-        if (e.seq && *e.seq > seq) {
-            seq = *e.seq;
-            const auto pos = e.body.rfind("entry_hash: \"");
-            hash = e.body.substr(pos + 13, 64);
-        }
-    return {seq, hash};
+bool has_operation(std::string_view text, std::string_view id) {
+    bool found = false;
+    for_each_operation_id(text, [&](std::string_view v) { found = found || v == id; });
+    return found;
 }
 
-std::string insert_entry(const Ledger& l, const std::string& month, const std::string& block_body, uint64_t seq,
-                         const std::string& entry_hash) {
-    std::vector<std::string> block{"```yaml"};
-    std::istringstream in(block_body);
-    std::string ln;
-    while (std::getline(in, ln)) block.push_back(ln);
-    block.push_back("```");
+Result<ChainHead> chain_head(std::string_view text) {
+    if (auto head = head_from_comment(text)) return *head;
+    auto l = parse(std::string(text), false);
+    if (!l) return l.error();
+    ChainHead head;
+    for (const auto& e : l->entries)
+        if (e.seq && *e.seq > head.seq) {
+            head.seq = *e.seq;
+            const auto pos = e.body.rfind("entry_hash: \"");
+            head.hash = e.body.substr(pos + 13, 64);
+        }
+    return head;
+}
 
-    std::vector<std::string> out = l.lines;
+size_t count_entries(std::string_view text) {
+    size_t n = 0;
+    bool in_months = false;
+    each_line(text, [&](size_t, std::string_view line) {
+        if (month_of_heading(line)) in_months = true;
+        else if (in_months && line.starts_with("## ")) return false; // the trailer
+        else if (in_months && rtrim(line) == "```yaml") ++n;
+        return true;
+    });
+    return n;
+}
+
+std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
+                         const std::string& entry_hash) {
+    std::string block = "```yaml\n" + block_body;
+    if (!block.ends_with('\n')) block.push_back('\n');
+    block += "```\n";
     const std::string head = fmt::format("{}seq={} entry_hash={} -->", k_head_prefix, seq, entry_hash);
-    // Where the month section is, or where it belongs (months newest first, before the trailer).
-    size_t heading = out.size(), insert_at = out.size();
-    bool found = false;
-    for (size_t i = 0; i < out.size(); ++i) {
-        if (auto m = month_of_heading(out[i])) {
+
+    // Where the month section is, or where it belongs (months newest first, before the
+    // trailer); offsets of line starts.
+    std::string insertion;
+    size_t at = text.size();
+    bool placed = false;
+    each_line(text, [&](size_t offset, std::string_view line) {
+        const size_t next = std::min(offset + line.size() + 1, text.size());
+        if (auto m = month_of_heading(line)) {
             if (*m == month) {
-                heading = i;
-                found = true;
-                break;
+                insertion = "\n" + block;
+                at = next;
+                placed = true;
+                return false;
             }
             if (*m < month) {
-                insert_at = i;
-                break;
+                at = offset;
+                return false;
             }
-        } else if (is_other_heading(out[i]) && i > 0) {
-            insert_at = i;
-            while (insert_at > 0 && (rtrim(out[insert_at - 1]).empty() || rtrim(out[insert_at - 1]) == "---")) --insert_at;
-            if (insert_at < i) ++insert_at; // keep one blank line before the trailer's rule
-            break;
+        } else if (offset > 0 && is_other_heading(line)) {
+            // Before the trailer, keeping one blank line (or rule) before its heading.
+            at = offset;
+            size_t before = offset;
+            for (size_t prev = offset; prev > 0;) {
+                prev = previous_line(text, prev);
+                const auto prev_line = rtrim(text.substr(prev, before - prev - 1));
+                if (!prev_line.empty() && prev_line != "---") break;
+                at = prev;
+                before = prev;
+            }
+            if (at < offset) at = std::min(text.find('\n', at) + 1, offset);
+            return false;
         }
+        return true;
+    });
+    if (!placed) {
+        std::string_view last_line = text.empty() ? text : text.substr(previous_line(text, text.size()));
+        if (last_line.ends_with('\n')) last_line.remove_suffix(1);
+        if (at == text.size() && !rtrim(last_line).empty()) insertion = "\n";
+        insertion += "## " + month + "\n\n" + block + "\n";
     }
-    if (found) {
-        std::vector<std::string> ins{""};
-        ins.insert(ins.end(), block.begin(), block.end());
-        out.insert(out.begin() + static_cast<long>(heading) + 1, ins.begin(), ins.end());
-    } else {
-        std::vector<std::string> ins{"## " + month, ""};
-        ins.insert(ins.end(), block.begin(), block.end());
-        ins.push_back("");
-        if (insert_at == out.size() && !out.empty() && !rtrim(out.back()).empty()) ins.insert(ins.begin(), "");
-        out.insert(out.begin() + static_cast<long>(insert_at), ins.begin(), ins.end());
-    }
-    bool head_done = false;
-    for (auto& line : out)
-        if (line.rfind(k_head_prefix, 0) == 0) {
-            line = head;
-            head_done = true;
-        }
-    if (!head_done) {
-        // Right under the title, invisible when the markdown is rendered.
-        size_t pos = (!out.empty() && out[0].rfind("# ", 0) == 0) ? 1 : 0;
-        out.insert(out.begin() + static_cast<long>(pos), head);
-    }
-    std::string text;
-    for (const auto& line : out) text += line + "\n";
-    return text;
+    // The head comment: replaced where it is, or added under the title.
+    size_t head_at = !text.starts_with("# ") ? 0 : std::min(text.find('\n'), text.size() - 1) + 1;
+    size_t head_end = head_at; // past the old head line, when there is one
+    each_line(text, [&](size_t offset, std::string_view line) {
+        if (!line.starts_with(k_head_prefix)) return true;
+        head_at = offset;
+        head_end = std::min(offset + line.size() + 1, text.size());
+        return false;
+    });
+
+    std::string out;
+    out.reserve(text.size() + insertion.size() + head.size() + 2);
+    size_t copied = 0; // text[0, copied) is in out
+    auto copy_to = [&](size_t offset) {
+        out.append(text.substr(copied, offset - copied));
+        copied = offset;
+        if (!out.empty() && out.back() != '\n') out.push_back('\n'); // a last line without its newline
+    };
+    auto put_head = [&] {
+        copy_to(head_at);
+        out.append(head).push_back('\n');
+        copied = head_end;
+    };
+    // In file order; at the same place a new head goes first, a replaced one after.
+    const bool head_first = head_at < at || (head_at == at && head_end == head_at);
+    if (head_first) put_head();
+    copy_to(at);
+    out += insertion;
+    if (!head_first) put_head();
+    copy_to(text.size());
+    return out;
 }
 
 } // namespace qops::ledger

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qops::ledger {
@@ -70,15 +71,29 @@ std::string render_entry(const std::vector<Field>& fields, uint64_t seq, const s
 // The entry_hash line's value for a body rendered without it.
 std::string entry_hash_of(const std::string& body_without_hash_line);
 
+// What an append reads from the current file's text, without loading every entry.
+
 // The next OPS-YYYY-MM-DD-NNN for date ("2026-01-28").
-std::string next_operation_id(const Ledger& ledger, const std::string& date);
+std::string next_operation_id(std::string_view text, const std::string& date);
 
-// The chain head: the highest seq and its entry_hash (0 and zeros when none).
-std::pair<uint64_t, std::string> chain_head(const Ledger& ledger);
+// True when an entry has this operation_id.
+bool has_operation(std::string_view text, std::string_view id);
 
-// The file text with the entry block inserted at the top of its month section (created in
-// order when missing) and the head comment updated.
-std::string insert_entry(const Ledger& ledger, const std::string& month, const std::string& block_body,
+// The chain head: the highest seq and its entry_hash (0 and zeros when none). Taken from
+// the head comment when the entry it names is present, intact and the newest; otherwise
+// found by reading every entry. Errors: usage (a block that does not parse).
+struct ChainHead {
+    uint64_t seq = 0;
+    std::string hash = k_zero_hash;
+};
+Result<ChainHead> chain_head(std::string_view text);
+
+// The number of entries (```yaml blocks of the month sections).
+size_t count_entries(std::string_view text);
+
+// The text with the entry block inserted at the top of its month section (created in
+// order when missing) and the head comment updated (added under the title when missing).
+std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body,
                          uint64_t seq, const std::string& entry_hash);
 
 // True when a value is valid UTF-8 (values must be, to be YAML).

@@ -102,19 +102,24 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) return Error{ExitCode::unavailable, fmt::format("cannot open {}: {}", path, errno_text(errno))};
-    std::string out;
-    char buf[65536];
+    // Sized from fstat so a regular file is read in one call; the buffer grows only when a
+    // read fills it (files that grow meanwhile, and those fstat cannot size: pipes, /proc).
+    struct stat st {};
+    const size_t expected = ::fstat(fd.get(), &st) == 0 && st.st_size > 0 ? static_cast<size_t>(st.st_size) : 0;
+    std::string out(std::min(expected, max_bytes) + 1, '\0');
+    size_t used = 0;
     for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (used == out.size()) out.resize(out.size() + 65536);
+        ssize_t n = ::read(fd.get(), out.data() + used, out.size() - used);
         if (n < 0) {
             if (errno == EINTR) continue;
             return Error{ExitCode::unavailable, fmt::format("cannot read {}: {}", path, errno_text(errno))};
         }
         if (n == 0) break;
-        out.append(buf, static_cast<size_t>(n));
-        if (out.size() > max_bytes)
-            return Error{ExitCode::usage, fmt::format("{} is larger than {} bytes", path, max_bytes)};
+        used += static_cast<size_t>(n);
+        if (used > max_bytes) return Error{ExitCode::usage, fmt::format("{} is larger than {} bytes", path, max_bytes)};
     }
+    out.resize(used);
     return out;
 }
 

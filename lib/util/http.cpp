@@ -1,67 +1,51 @@
 #include "util/http.hpp"
 
+#include "util/shared_library.hpp"
+
 #include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fmt/format.h>
 #include <memory>
-#include <mutex>
 
 namespace qops::http {
 namespace {
 
-constexpr const char* k_libcurl_soname = "libcurl.so.4";
 constexpr std::chrono::milliseconds k_max_connect_timeout{5000};
 
 // The libcurl entry points this module uses, resolved once from the shared object.
 struct Curl {
-    CURLcode (*global_init)(long) = nullptr;
-    CURL* (*easy_init)() = nullptr;
-    void (*easy_cleanup)(CURL*) = nullptr;
-    CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
-    CURLcode (*easy_perform)(CURL*) = nullptr;
-    CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
-    const char* (*easy_strerror)(CURLcode) = nullptr;
-    curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
-    void (*slist_free_all)(curl_slist*) = nullptr;
+    decltype(&::curl_global_init) global_init = nullptr;
+    decltype(&::curl_easy_init) easy_init = nullptr;
+    decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+    decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+    decltype(&::curl_easy_perform) easy_perform = nullptr;
+    decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+    decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+    decltype(&::curl_slist_append) slist_append = nullptr;
+    decltype(&::curl_slist_free_all) slist_free_all = nullptr;
 };
 
-template <typename Fn>
-bool resolve(void* lib, const char* name, Fn& fn) {
-    fn = reinterpret_cast<Fn>(dlsym(lib, name));
-    return fn != nullptr;
+Result<Curl> load_curl() {
+    auto lib = SharedLibrary::open("libcurl.so.4", "libcurl4");
+    if (!lib) return lib.error();
+    Curl api;
+    for (auto r : {lib->get("curl_global_init", api.global_init), lib->get("curl_easy_init", api.easy_init),
+                   lib->get("curl_easy_cleanup", api.easy_cleanup), lib->get("curl_easy_setopt", api.easy_setopt),
+                   lib->get("curl_easy_perform", api.easy_perform), lib->get("curl_easy_getinfo", api.easy_getinfo),
+                   lib->get("curl_easy_strerror", api.easy_strerror), lib->get("curl_slist_append", api.slist_append),
+                   lib->get("curl_slist_free_all", api.slist_free_all)})
+        if (!r) return r.error();
+    if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return Error{ExitCode::unavailable, "curl_global_init failed"};
+    return api;
 }
 
-// Loads libcurl once per process (never unloaded: its TLS stack registers atexit handlers).
+// libcurl, loaded and initialised once per process.
 Result<const Curl*> curl_api() {
-    static std::once_flag once;
-    static Curl api;
-    static std::string failure;
-    std::call_once(once, [] {
-        void* lib = dlopen(k_libcurl_soname, RTLD_NOW | RTLD_LOCAL);
-        if (lib == nullptr) {
-            failure = fmt::format("cannot load {} (package libcurl4): {}", k_libcurl_soname, dlerror());
-            return;
-        }
-        const bool ok = resolve(lib, "curl_global_init", api.global_init) &&
-                        resolve(lib, "curl_easy_init", api.easy_init) &&
-                        resolve(lib, "curl_easy_cleanup", api.easy_cleanup) &&
-                        resolve(lib, "curl_easy_setopt", api.easy_setopt) &&
-                        resolve(lib, "curl_easy_perform", api.easy_perform) &&
-                        resolve(lib, "curl_easy_getinfo", api.easy_getinfo) &&
-                        resolve(lib, "curl_easy_strerror", api.easy_strerror) &&
-                        resolve(lib, "curl_slist_append", api.slist_append) &&
-                        resolve(lib, "curl_slist_free_all", api.slist_free_all);
-        if (!ok) {
-            failure = fmt::format("{} lacks a needed symbol: {}", k_libcurl_soname, dlerror());
-            return;
-        }
-        if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) failure = "curl_global_init failed";
-    });
-    if (!failure.empty()) return Error{ExitCode::unavailable, failure};
-    return &api;
+    static const Result<Curl> api = load_curl();
+    if (!api) return api.error();
+    return &*api;
 }
 
 // One transfer: the easy handle and the header/recipient list it points to.
