@@ -5,6 +5,7 @@
 #include "util/log.hpp"
 #include "util/metrics.hpp"
 #include "util/process.hpp"
+#include "util/shared_library.hpp"
 #include "util/time.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 
 using namespace qops;
 using qops::test::TempDir;
@@ -149,4 +151,40 @@ TEST_CASE("time: UTC formats and civil days") {
     CHECK(days_from_civil(1970, 1, 1) == 0);
     CHECK(days_from_civil(2024, 3, 1) - days_from_civil(2024, 2, 28) == 2); // leap day
     CHECK(days_from_civil(2023, 3, 1) - days_from_civil(2023, 2, 28) == 1);
+}
+
+TEST_CASE("shared library: a missing library or symbol is an unavailable error naming the package") {
+    auto missing = SharedLibrary::open("libqops-no-such-library.so.9", "qops-no-such-package");
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().code == ExitCode::unavailable);
+    CHECK_THAT(missing.error().message, Catch::Contains("qops-no-such-package"));
+
+    auto libc = SharedLibrary::open("libc.so.6", "libc6");
+    REQUIRE(libc.ok());
+    size_t (*fn)(const char*) = nullptr;
+    CHECK(libc->get("strlen", fn).ok());
+    REQUIRE(fn != nullptr);
+    CHECK(fn("four") == 4);
+    CHECK_FALSE(libc->get("qops_no_such_symbol", fn).ok());
+}
+
+TEST_CASE("shared library: tools start without the libraries they load on first use") {
+    // A tool that links libcurl or libsystemd without needing it on every run pays ~2-10 ms
+    // of start-up for it (bench/RESULTS.md); the dynamic section says what is linked.
+    const std::map<std::string, std::vector<std::string>> must_not_link = {
+        {"audit-summary", {"libcurl", "libcrypto", "libsystemd"}},
+        {"ops-ledger-append", {"libcurl", "libsystemd"}},
+        {"emergency-stop", {"libcurl", "libsystemd"}},
+        {"exit-owner-watch", {"libcurl", "libcrypto"}},
+        {"policy-refresh", {"libcurl", "libsystemd"}},
+    };
+    for (const auto& [tool, libs] : must_not_link) {
+        auto r = test::run({"readelf", "-d", test::tool_path(tool)});
+        REQUIRE(r.exit_code == 0);
+        REQUIRE_THAT(r.out, Catch::Contains("(NEEDED)"));
+        for (const auto& lib : libs) {
+            INFO(tool << " links " << lib);
+            CHECK_THAT(r.out, !Catch::Contains("[" + lib));
+        }
+    }
 }
