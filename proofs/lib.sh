@@ -95,8 +95,14 @@ restart_redis() {
 # rcli ARGS...: redis-cli against the private server.
 rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
 
-# hash_digest KEY: a digest of a Redis hash's fields and values, independent of field order.
-
+# hash_digest KEY: a digest of a Redis hash's fields and values, independent of field order;
+# "empty" when the hash does not exist, so a comparison never passes on two failed reads.
+hash_digest() {
+    local pairs
+    pairs=$(rcli --raw HGETALL "$1") || { echo "unreadable"; return 1; }
+    if [ -z "$pairs" ]; then echo "empty"; return 0; fi
+    paste - - <<<"$pairs" | LC_ALL=C sort | sha256sum | cut -d' ' -f1
+}
 
 # Stops (SIGKILL) and restarts the private redis-server with the same data.
 kill_redis() { kill -9 "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null; sleep 0.1; }

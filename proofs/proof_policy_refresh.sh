@@ -93,6 +93,7 @@ check "a refresh lock held by another host skips the run (INFO, exit 0)" t_lock
 t_invalid() {
     local before bad="$PROOF_WORK/bad.json"
     before=$(hash_digest "$KEY")
+    [ "$before" != empty ] || { echo "no stored policy to compare with"; return 1; }
     sed 's/"max": 15.0/"max": 500/' "$SAMPLE" >"$bad"
     expect_exit 2 policy-refresh --policy "$bad" &&
         expect_exit 2 policy-refresh --generator 'echo garbage' &&
@@ -104,6 +105,7 @@ check "invalid documents and failing generators exit 2 and write nothing" t_inva
 t_redis_down() {
     local before
     before=$(hash_digest "$KEY")
+    [ "$before" != empty ] || { echo "no stored policy to compare with"; return 1; }
     kill_redis
     expect_exit 3 policy-refresh --policy "$SAMPLE" || return 1
     restart_redis || return 1

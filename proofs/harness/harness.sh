@@ -7,6 +7,8 @@
 #                                        until it runs; stopped at exit whatever happens.
 #                                        Call it in the proof's own shell, not inside
 #                                        check (which runs a subshell); then check harness_ready.
+#   HARNESS_MODE=package harness_boot    the same without the staged install, with /usr and
+#                                        /var/lib writable overlays: for installing the .deb
 #   harness_ready                        true when the booted systemd runs
 #   hx CMD...                            runs CMD inside (systemctl, journalctl, redis-cli ...)
 #   hx_wait SECONDS CMD...               retries CMD inside until it succeeds
@@ -40,10 +42,13 @@ harness_stop() {
 harness_boot() {
     local stage="$QOPS_BUILD_DIR/proof-stage"
     rm -rf "$stage"
-    DESTDIR="$stage" cmake --install "$QOPS_BUILD_DIR" >"$PROOF_WORK/install.log" 2>&1 ||
-        { cat "$PROOF_WORK/install.log"; return 1; }
+    if [ "${HARNESS_MODE:-stage}" = stage ]; then
+        DESTDIR="$stage" cmake --install "$QOPS_BUILD_DIR" >"$PROOF_WORK/install.log" 2>&1 ||
+            { cat "$PROOF_WORK/install.log"; return 1; }
+    fi
     local log="$PROOF_WORK/systemd.log"
     QOPS_STAGE="$stage" QOPS_HARNESS="$HARNESS_DIR" QOPS_SOURCE_DIR="$QOPS_SOURCE_DIR" QOPS_BUILD_DIR="$QOPS_BUILD_DIR" \
+        QOPS_HARNESS_MODE="${HARNESS_MODE:-stage}" \
         unshare --pid --mount --uts --net --cgroup --fork --mount-proc --kill-child \
         bash "$HARNESS_DIR/inner.sh" >"$log" 2>&1 &
     local unshare_pid=$!

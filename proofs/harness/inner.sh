@@ -6,6 +6,10 @@
 #   $QOPS_STAGE      the staged install (cmake --install --prefix /usr with DESTDIR)
 #   $QOPS_HARNESS    this directory (units/ holds the proof target and stand-ins)
 #   $QOPS_SOURCE_DIR, $QOPS_BUILD_DIR  kept visible at their paths (they may be under /tmp)
+#   $QOPS_HARNESS_MODE  "stage" (default): the staged install is layered over /usr;
+#                       "package": nothing is installed, /usr and /var/lib are writable
+#                       overlays of the host's (dpkg's database included), so a proof can
+#                       install the .deb with apt-get and remove it again
 set -euo pipefail
 
 mount --make-rprivate /
@@ -19,7 +23,21 @@ mkdir -p /run/qops-keep/src /run/qops-keep/build
 mount --bind "$QOPS_SOURCE_DIR" /run/qops-keep/src
 mount --bind "$QOPS_BUILD_DIR" /run/qops-keep/build
 mount -t tmpfs -o mode=1777 tmpfs /tmp
-for d in /var/lib /var/log /var/tmp /var/cache; do mount -t tmpfs -o mode=0755 tmpfs "$d"; done
+mode=${QOPS_HARNESS_MODE:-stage}
+# overlay_rw DIR: the host's DIR, with every change landing in a tmpfs.
+overlay_rw() {
+    local name
+    name=$(echo "$1" | tr / _)
+    mkdir -p "/run/qops-ovl/$name/upper" "/run/qops-ovl/$name/work"
+    mount -t overlay overlay -o "lowerdir=$1,upperdir=/run/qops-ovl/$name/upper,workdir=/run/qops-ovl/$name/work" "$1"
+}
+for d in /var/log /var/tmp /var/cache; do mount -t tmpfs -o mode=0755 tmpfs "$d"; done
+if [ "$mode" = package ]; then
+    overlay_rw /var/lib
+    mkdir -p /var/cache/apt/archives/partial /var/log/apt
+else
+    mount -t tmpfs -o mode=0755 tmpfs /var/lib
+fi
 for keep in "src:$QOPS_SOURCE_DIR" "build:$QOPS_BUILD_DIR"; do
     path=${keep#*:}
     if ! mountpoint -q "$path" && [ ! -e "$path/CMakeLists.txt" ] && [ ! -e "$path/CMakeCache.txt" ]; then
@@ -44,12 +62,17 @@ echo "# quantum-ops proof harness: no mounts" >/etc/fstab
 echo "qops-proof" >/etc/hostname
 printf '%s\n' 7f2c6a1e9b3d4c5e8f0a1b2c3d4e5f60 >/etc/machine-id
 
-# /usr: the staged install layered over the host's, the way the package would put it.
-mount -t overlay overlay -o "lowerdir=$QOPS_STAGE/usr:/usr" /usr
-if [ -d "$QOPS_STAGE/lib/systemd/system" ]; then
-    mount -t overlay overlay -o "lowerdir=$QOPS_STAGE/lib/systemd/system:/usr/lib/systemd/system" /usr/lib/systemd/system
+if [ "$mode" = package ]; then
+    # /usr writable for dpkg (/lib is /usr/lib on Debian 12).
+    overlay_rw /usr
+else
+    # /usr: the staged install layered over the host's, the way the package would put it.
+    mount -t overlay overlay -o "lowerdir=$QOPS_STAGE/usr:/usr" /usr
+    if [ -d "$QOPS_STAGE/lib/systemd/system" ]; then
+        mount -t overlay overlay -o "lowerdir=$QOPS_STAGE/lib/systemd/system:/usr/lib/systemd/system" /usr/lib/systemd/system
+    fi
+    [ -d "$QOPS_STAGE/etc" ] && cp -a "$QOPS_STAGE/etc/." /etc/
 fi
-[ -d "$QOPS_STAGE/etc" ] && cp -a "$QOPS_STAGE/etc/." /etc/
 # No generators: the host's fstab, crypttab, getty etc. mean nothing here.
 mkdir -p /run/qops-empty
 mount --bind /run/qops-empty /usr/lib/systemd/system-generators
@@ -68,7 +91,8 @@ for u in systemd-sysctl.service systemd-binfmt.service systemd-modules-load.serv
     ln -sf /dev/null "/etc/systemd/system/$u"
 done
 systemd-sysusers
-systemd-tmpfiles --create /usr/lib/tmpfiles.d/quantum-ops.conf
+# In package mode the package's postinst does this.
+[ "$mode" = package ] || systemd-tmpfiles --create /usr/lib/tmpfiles.d/quantum-ops.conf
 cp "$QOPS_HARNESS"/units/* /etc/systemd/system/
 
 # Shared propagation inside our namespace only (the host's mounts were made private above,
