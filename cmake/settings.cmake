@@ -22,5 +22,15 @@ if(QOPS_SANITIZE)
   target_compile_options(qops_settings INTERFACE -Wno-maybe-uninitialized)
   target_compile_options(qops_settings INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
+  # Debian's GCC links --as-needed by default except with sanitizers; keep it, so this
+  # tree links the same libraries as the Release one (tests/util checks what tools link).
+  target_link_options(qops_settings INTERFACE -fsanitize=address,undefined -Wl,--as-needed)
+endif()
+
+if(QOPS_FUZZ)
+  # libFuzzer builds (clang, fuzz/run.sh): everything instrumented for coverage, with the
+  # sanitizers that turn a silent corruption into a crash libFuzzer reports.
+  target_compile_options(qops_settings INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
   target_link_options(qops_settings INTERFACE -fsanitize=address,undefined)
 endif()

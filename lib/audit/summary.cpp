@@ -25,14 +25,14 @@ std::string mime_header(const std::string& value) {
     size_t i = 0;
     const auto* p = reinterpret_cast<const unsigned char*>(value.data());
     for (; i + 2 < value.size(); i += 3) {
-        const unsigned v = (p[i] << 16) | (p[i + 1] << 8) | p[i + 2];
+        const unsigned v = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8) | unsigned{p[i + 2]};
         out += {k_b64[(v >> 18) & 63], k_b64[(v >> 12) & 63], k_b64[(v >> 6) & 63], k_b64[v & 63]};
     }
     if (i + 1 == value.size()) {
-        const unsigned v = p[i] << 16;
+        const unsigned v = unsigned{p[i]} << 16;
         out += {k_b64[(v >> 18) & 63], k_b64[(v >> 12) & 63], '=', '='};
     } else if (i + 2 == value.size()) {
-        const unsigned v = (p[i] << 16) | (p[i + 1] << 8);
+        const unsigned v = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8);
         out += {k_b64[(v >> 18) & 63], k_b64[(v >> 12) & 63], k_b64[(v >> 6) & 63], '='};
     }
     return "=?UTF-8?B?" + out + "?=";

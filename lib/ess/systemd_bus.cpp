@@ -51,7 +51,7 @@ const SdBus& sd() { return *sd_bus_api(); }
 
 // One owner for an sd_bus_error.
 struct BusError {
-    sd_bus_error e = SD_BUS_ERROR_NULL;
+    sd_bus_error e{}; // SD_BUS_ERROR_NULL: all members null (the macro is a C compound literal)
     BusError() = default;
     BusError(const BusError&) = delete;
     BusError& operator=(const BusError&) = delete;

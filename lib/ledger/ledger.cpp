@@ -161,9 +161,15 @@ YAML::Node lenient_load(const std::string& body) {
         if (mode == Mode::block) {
             block += (line.size() >= 2 ? line.substr(2) : std::string()) + "\n";
         } else if (mode == Mode::nested && std::regex_match(line, m, k_item)) {
-            nested.push_back(m[1].str());
+            // Hand-kept blocks mix "- item" and "key: value" under one field: whichever
+            // came first decides the node's kind, the other kind is kept as it reads.
+            if (nested.IsMap()) nested[m[1].str()] = YAML::Node();
+            else nested.push_back(m[1].str());
         } else if (mode == Mode::nested && std::regex_match(line, m, k_sub)) {
-            nested[std::string(rtrim(m[1].str()))] = std::string(rtrim(m[2].str()));
+            const std::string sub(rtrim(m[1].str()));
+            const std::string value(rtrim(m[2].str()));
+            if (nested.IsSequence()) nested.push_back(sub + ": " + value);
+            else nested[sub] = value;
         }
     }
     flush();
@@ -224,7 +230,11 @@ Result<Ledger> parse(const std::string& text, bool load_yaml) {
                 if (e.body.find("\nentry_hash: ") != std::string::npos)
                     return Error{ExitCode::usage, fmt::format("ledger line {}: not YAML: {}",
                                                               i + 2 + static_cast<size_t>(std::max(ex.mark.line, 0)), ex.msg)};
-                e.node = lenient_load(e.body);
+                try {
+                    e.node = lenient_load(e.body);
+                } catch (const YAML::Exception& lex) {
+                    return Error{ExitCode::usage, fmt::format("ledger line {}: unreadable entry: {}", i + 1, lex.msg)};
+                }
                 e.lenient = true;
             }
             if (!e.node.IsMap()) return Error{ExitCode::usage, fmt::format("ledger line {}: entry is not a mapping", i + 1)};

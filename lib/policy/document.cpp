@@ -42,7 +42,7 @@ Result<json> parse_strict(std::string_view text) {
     json j;
     try {
         j = json::parse(text.begin(), text.end(), cb);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) { // parse_error, and out_of_range for numbers past a double
         std::string what = e.what();
         auto pos = what.find("] ");
         return invalid("not JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));

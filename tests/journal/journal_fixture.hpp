@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -94,6 +95,15 @@ inline void write_journal(const std::string& path, const std::vector<JournalEntr
     auto r = run({k_journal_remote, "-o", path, "-"}, o);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
+}
+
+// A journal directory parent/journal holding one DENY_NOT_EXIT_OWNER line of the apply
+// layer a minute ago (for tests of other areas that need an alert to send).
+inline std::string one_deny_journal(const std::string& parent) {
+    const std::string dir = parent + "/journal";
+    std::filesystem::create_directories(dir);
+    write_journal(dir + "/a.journal", {entry_at(-k_usec_per_min, "DENY_NOT_EXIT_OWNER order=1 caller=quantum-governor")});
+    return dir;
 }
 
 } // namespace qops::test

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# valgrind memcheck over one real run of every tool (ctest "memcheck: every tool once",
+# Release tree only: the sanitizer tree cannot run under valgrind). A run fails on any
+# memcheck error or definitely lost block (--error-exitcode), whatever the tool's own exit.
+#   tests/memcheck.sh BIN_DIR SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+redis-server --bind 127.0.0.1 --port "$port" --dir "$work" --save '' --daemonize yes \
+    --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
+trap 'kill "$(cat "$work/redis.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+export QUANTUM_REDIS_URL="redis://127.0.0.1:$port/0"
+
+# A journal with one DENY line a minute ago, for exit-owner-watch.
+mkdir -p "$work/journal"
+printf '__REALTIME_TIMESTAMP=%s\n_SYSTEMD_UNIT=quantum-apply-layer.service\n_HOSTNAME=apply-1\nMESSAGE=DENY_NOT_EXIT_OWNER order=1\n\n' \
+    "$(( $(date +%s%N) / 1000 - 60000000 ))" | /lib/systemd/systemd-journal-remote -o "$work/journal/a.journal" - 2>/dev/null
+printf '# Operations Changelog\n' >"$work/ledger.md"
+
+pass=0 fail=0
+# memcheck EXPECTED_EXIT TOOL ARGS...
+memcheck() {
+    local want=$1
+    shift
+    valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+        --show-leak-kinds=definite --log-file="$work/vg.log" "$bin/$@" >"$work/out.log" 2>&1
+    local rc=$?
+    if [ "$rc" -eq "$want" ] && [ ! -s "$work/vg.log" ]; then
+        echo "memcheck clean: $* (exit $rc)"
+        pass=$((pass + 1))
+    else
+        echo "memcheck FAILED: $* (exit $rc, expected $want)"
+        sed 's/^/    /' "$work/vg.log" "$work/out.log" | head -n 40
+        fail=$((fail + 1))
+    fi
+}
+
+memcheck 0 policy-refresh --policy "$src/ops/policy.sample.json"
+memcheck 0 policy-show
+memcheck 1 exit-owner-watch --no-state --window 10min --journal-dir "$work/journal"
+memcheck 0 audit-log --log "$work/audit.log" append "memcheck entry" "second entry"
+memcheck 0 audit-log --log "$work/audit.log" verify
+memcheck 0 audit-summary --log "$work/audit.log" --date today
+memcheck 0 ops-ledger-append --ledger "$work/ledger.md" --name "memcheck" --risk-class LOW_RISK_CONFIG \
+    --blast-radius none --summary "one run" --outcome SUCCESS --redis-snapshot "XLEN quantum:stream:alerts"
+memcheck 0 ops-ledger-append --ledger "$work/ledger.md" --verify
+memcheck 0 emergency-stop --latch "$work/ESS_ON" trip --reason "memcheck"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
