@@ -107,12 +107,23 @@ check "reset needs --confirm, removes the latch, starts nothing and re-arms quan
 t_rearmed() {
     hx systemctl start $TRADING || return 1
     hx systemctl is-active $TRADING || return 1
+    # This time Redis hangs (SIGSTOP): the kill switch must not wait for it. The alert is
+    # sent after the stop with a 500 ms limit, and its failure is only a WARN.
+    hx systemctl kill -s SIGSTOP qops-redis.service || return 1
+    local i t0 ms stopped=0
+    t0=$(date +%s%N)
     hx emergency-stop trip --reason "second trip" 2>/dev/null
-    local i
     for i in $(seq 100); do hx systemctl is-active -q $TRADING || break; sleep 0.05; done
-    ! hx systemctl is-active -q $TRADING && hx emergency-stop reset --confirm
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    hx systemctl is-active -q $TRADING || stopped=1
+    hx_wait 10 sh -c 'journalctl -u quantum-ess.service -o cat --no-pager | grep -q "ESS alert not sent"'
+    hx systemctl kill -s SIGCONT qops-redis.service
+    echo "    second trip, Redis paused: all four trading units inactive ${ms} ms after the trip; alert WARN" >&3
+    [ "$stopped" = 1 ] && [ "$ms" -lt 2000 ] &&
+        hx journalctl -u quantum-ess.service -o cat --no-pager | grep -q "ESS alert not sent" &&
+        hx emergency-stop reset --confirm
 }
-check "after reset the units start again, and a second trip stops them again" t_rearmed
+check "after reset the units start again; a second trip with Redis paused stops them within 2 s (alert WARN)" t_rearmed
 
 t_alert() {
     hx_wait 5 sh -c 'redis-cli XRANGE quantum:stream:alerts - + | grep -q ESS_TRIPPED'

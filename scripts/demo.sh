@@ -8,12 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-scripts/install-deps.sh
-echo "=== build (Release) into build/release"
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Only what building the tools needs; scripts/test.sh installs the rest.
+scripts/install-deps.sh --build
+echo "=== build (Release) into build/demo"
+cmake -S . -B build/demo -G Ninja -DCMAKE_BUILD_TYPE=Release -DQOPS_BUILD_TESTS=OFF >/dev/null
 # Only the two tools the demo runs (scripts/test.sh builds everything).
-cmake --build build/release -j"$(nproc)" --target policy-refresh policy-show
-export PATH="$root/build/release/bin:$PATH"
+cmake --build build/demo -j"$(nproc)" --target policy-refresh policy-show
+export PATH="$root/build/demo/bin:$PATH"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qops-demo.XXXXXX")
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -47,4 +48,4 @@ policy-show || rc=$?
 echo "policy-show exit code: $rc"
 [ "$rc" -eq 4 ]
 echo
-echo "Demo done: the tools are in build/release/bin; run scripts/test.sh for the whole test suite."
+echo "Demo done: the tools are in build/demo/bin; run scripts/test.sh for the whole test suite."
