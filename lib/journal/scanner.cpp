@@ -1,6 +1,7 @@
 #include "journal/scanner.hpp"
 
 #include "util/fd.hpp"
+#include "util/hex.hpp"
 
 #include <fcntl.h>
 #include <systemd/sd-journal.h>
@@ -70,8 +71,7 @@ std::optional<FileRange> read_file_range(const std::string& path) {
     FileRange f;
     f.path = path;
     f.archived = h[16] == k_state_archived;
-    static constexpr char k_hex[] = "0123456789abcdef";
-    for (size_t i = 72; i < 88; ++i) f.seqnum_id += {k_hex[h[i] >> 4], k_hex[h[i] & 15]};
+    f.seqnum_id = to_hex(&h[72], 16);
     f.n_entries = le64(&h[152]);
     f.tail_seqnum = le64(&h[160]);
     f.head_realtime = le64(&h[184]);

@@ -37,7 +37,6 @@ struct EntryBlock {
 };
 
 struct Ledger {
-    std::vector<std::string> lines; // the file, line by line (without newlines)
     std::vector<EntryBlock> entries; // in file order
     std::optional<uint64_t> head_seq;
     std::string head_hash;

@@ -30,16 +30,6 @@ struct Sha256::Ctx {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
 };
 
-std::string to_hex(const unsigned char* data, size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out(size * 2, '0');
-    for (size_t i = 0; i < size; ++i) {
-        out[2 * i] = digits[data[i] >> 4];
-        out[2 * i + 1] = digits[data[i] & 0x0f];
-    }
-    return out;
-}
-
 Sha256::Sha256() : m_ctx(std::make_unique<Ctx>()) {
     if (!m_ctx->md || EVP_DigestInit_ex(m_ctx->md.get(), sha256_md(), nullptr) != 1)
         throw std::runtime_error("EVP_DigestInit_ex(sha256) failed");

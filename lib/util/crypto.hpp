@@ -1,6 +1,8 @@
 #pragma once
 // SHA-256 and HMAC-SHA256 over OpenSSL's EVP interface, as lowercase hex.
 
+#include "util/hex.hpp"
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,7 +31,5 @@ private:
     std::unique_ptr<Ctx> m_ctx;
 };
 
-// Lowercase hex of raw bytes.
-std::string to_hex(const unsigned char* data, size_t size);
 
 } // namespace qops
