@@ -34,3 +34,8 @@ if(QOPS_FUZZ)
     -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g)
   target_link_options(qops_settings INTERFACE -fsanitize=address,undefined)
 endif()
+
+if(QOPS_STATIC_DEPS)
+  # The C++ runtime goes in statically with the archives that need it (see CMakeLists.txt).
+  target_link_options(qops_settings INTERFACE -static-libstdc++ -static-libgcc)
+endif()

@@ -102,8 +102,16 @@ bool safe_plain(const std::string& s) {
     static const std::set<std::string> k_keywords{"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n",
                                                   ".inf", "-.inf", ".nan", "<<", "="};
     if (k_keywords.count(lower)) return false;
-    static const std::regex k_numberish(R"(^[-+]?[0-9.][0-9a-fA-FxXoObB._:+-]*([eE][-+]?[0-9]+)?$)");
-    if (std::regex_match(s, k_numberish)) return false;
+    // Anything YAML 1.1 or 1.2 could read as a number: a sign, a digit or '.', then digits,
+    // hex letters (and so exponents), base prefixes, '.', '_', ':' (sexagesimal) and signs.
+    std::string_view digits(s);
+    if (digits.front() == '-' || digits.front() == '+') digits.remove_prefix(1);
+    const auto numeric = [](char ch) {
+        return std::isxdigit(static_cast<unsigned char>(ch)) || std::string_view("xXoObB._:+-").find(ch) != std::string_view::npos;
+    };
+    if (!digits.empty() && (std::isdigit(static_cast<unsigned char>(digits.front())) || digits.front() == '.') &&
+        std::all_of(digits.begin(), digits.end(), numeric))
+        return false;
     return true;
 }
 
@@ -190,7 +198,7 @@ bool valid_utf8(const std::string& s) {
     return true;
 }
 
-Result<Ledger> parse(const std::string& text, bool load_yaml) {
+Result<Ledger> parse(std::string_view text, bool load_yaml) {
     Ledger l;
     // Views into text, one per line: a 10,000-entry ledger has ~200,000 lines.
     std::vector<std::string_view> lines;
@@ -400,7 +408,7 @@ bool has_operation(std::string_view text, std::string_view id) {
 
 Result<ChainHead> chain_head(std::string_view text) {
     if (auto head = head_from_comment(text)) return *head;
-    auto l = parse(std::string(text), false);
+    auto l = parse(text, false);
     if (!l) return l.error();
     ChainHead head;
     for (const auto& e : l->entries)
@@ -424,16 +432,18 @@ size_t count_entries(std::string_view text) {
     return n;
 }
 
-std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
-                         const std::string& entry_hash) {
+Splice splice_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
+                    const std::string& entry_hash) {
+    Splice sp;
+    sp.text = text;
     std::string block = "```yaml\n" + block_body;
     if (!block.ends_with('\n')) block.push_back('\n');
     block += "```\n";
-    const std::string head = fmt::format("{}seq={} entry_hash={} -->", k_head_prefix, seq, entry_hash);
+    sp.head = fmt::format("{}seq={} entry_hash={} -->\n", k_head_prefix, seq, entry_hash);
 
     // Where the month section is, or where it belongs (months newest first, before the
     // trailer); offsets of line starts.
-    std::string insertion;
+    std::string& insertion = sp.insertion;
     size_t at = text.size();
     bool placed = false;
     each_line(text, [&](size_t offset, std::string_view line) {
@@ -481,27 +491,62 @@ std::string insert_entry(std::string_view text, const std::string& month, const 
         return false;
     });
 
-    std::string out;
-    out.reserve(text.size() + insertion.size() + head.size() + 2);
-    size_t copied = 0; // text[0, copied) is in out
+    size_t copied = 0;       // text[0, copied) is placed
+    std::optional<char> last; // the last character placed
+    auto place = [&](Splice::Source source, std::string_view from, size_t begin, size_t end) {
+        if (end <= begin) return;
+        sp.pieces.push_back({source, begin, end});
+        last = from[end - 1];
+    };
     auto copy_to = [&](size_t offset) {
-        out.append(text.substr(copied, offset - copied));
+        place(Splice::Source::text, text, copied, offset);
         copied = offset;
-        if (!out.empty() && out.back() != '\n') out.push_back('\n'); // a last line without its newline
+        if (last && *last != '\n') place(Splice::Source::newline, "\n", 0, 1); // a last line without its newline
     };
     auto put_head = [&] {
         copy_to(head_at);
-        out.append(head).push_back('\n');
+        place(Splice::Source::head, sp.head, 0, sp.head.size());
         copied = head_end;
     };
     // In file order; at the same place a new head goes first, a replaced one after.
     const bool head_first = head_at < at || (head_at == at && head_end == head_at);
     if (head_first) put_head();
     copy_to(at);
-    out += insertion;
+    place(Splice::Source::insertion, insertion, 0, insertion.size());
     if (!head_first) put_head();
     copy_to(text.size());
+    return sp;
+}
+
+std::vector<std::string_view> Splice::views() const {
+    std::vector<std::string_view> out;
+    out.reserve(pieces.size());
+    for (const auto& p : pieces) {
+        const std::string_view from = p.source == Source::text      ? text
+                                      : p.source == Source::head    ? std::string_view(head)
+                                      : p.source == Source::insertion ? std::string_view(insertion)
+                                                                      : std::string_view("\n");
+        out.push_back(from.substr(p.begin, p.end - p.begin));
+    }
     return out;
+}
+
+size_t Splice::size() const {
+    size_t n = 0;
+    for (const auto& p : pieces) n += p.end - p.begin;
+    return n;
+}
+
+std::string Splice::str() const {
+    std::string out;
+    out.reserve(size());
+    for (const auto v : views()) out += v;
+    return out;
+}
+
+std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
+                         const std::string& entry_hash) {
+    return splice_entry(text, month, block_body, seq, entry_hash).str();
 }
 
 } // namespace qops::ledger

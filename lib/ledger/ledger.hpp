@@ -46,7 +46,7 @@ struct Ledger {
 // (hand-kept blocks that are not strict YAML leniently); without it, only the fields the
 // chain needs are read from the text, which is what verify and append use.
 // Errors: usage (a chained block that is not YAML, named by line).
-Result<Ledger> parse(const std::string& text, bool load_yaml = true);
+Result<Ledger> parse(std::string_view text, bool load_yaml = true);
 
 struct VerifyReport {
     size_t entries = 0, chained = 0, legacy = 0;
@@ -90,8 +90,29 @@ Result<ChainHead> chain_head(std::string_view text);
 // The number of entries (```yaml blocks of the month sections).
 size_t count_entries(std::string_view text);
 
-// The text with the entry block inserted at the top of its month section (created in
-// order when missing) and the head comment updated (added under the title when missing).
+// The new file: the old text with the entry block inserted at the top of its month
+// section (created in order when missing) and the head comment updated (added under the
+// title when missing), as pieces, so the old text is written out without being copied.
+// Refers to text, which must outlive it.
+struct Splice {
+    std::string_view text; // the old file
+    std::string head;      // the head comment line
+    std::string insertion; // the block, with the month heading when the section is new
+    enum class Source { text, head, insertion, newline };
+    struct Piece {
+        Source source;
+        size_t begin, end; // offsets in the source
+    };
+    std::vector<Piece> pieces; // in file order
+
+    std::vector<std::string_view> views() const;
+    size_t size() const;
+    std::string str() const;
+};
+Splice splice_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
+                    const std::string& entry_hash);
+
+// splice_entry's result as one string.
 std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body,
                          uint64_t seq, const std::string& entry_hash);
 

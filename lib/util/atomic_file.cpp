@@ -2,9 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fmt/format.h>
@@ -38,6 +41,30 @@ Result<void> write_all(int fd, std::string_view data, const std::string& what) {
         }
         p += n;
         left -= static_cast<size_t>(n);
+    }
+    return {};
+}
+
+Result<void> writev_all(int fd, std::span<const std::string_view> pieces, const std::string& what) {
+    std::vector<iovec> iov;
+    for (const auto p : pieces)
+        if (!p.empty()) iov.push_back({const_cast<char*>(p.data()), p.size()}); // NOLINT: writev only reads
+    size_t first = 0;
+    while (first < iov.size()) {
+        const int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+        ssize_t n = ::writev(fd, iov.data() + first, count);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error{ExitCode::unavailable, fmt::format("cannot write {}: {}", what, errno_text(errno))};
+        }
+        // Past what was written: whole pieces, then into the partly written one.
+        for (auto left = static_cast<size_t>(n); left > 0 && first < iov.size();) {
+            const size_t step = std::min(left, iov[first].iov_len);
+            iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + step;
+            iov[first].iov_len -= step;
+            left -= step;
+            if (iov[first].iov_len == 0) ++first;
+        }
     }
     return {};
 }
@@ -77,6 +104,10 @@ Result<void> AtomicFile::write(std::string_view data) {
     return write_all(m_fd.get(), data, m_tmp_path);
 }
 
+Result<void> AtomicFile::write(std::span<const std::string_view> pieces) {
+    return writev_all(m_fd.get(), pieces, m_tmp_path);
+}
+
 Result<void> AtomicFile::commit() {
     if (::fsync(m_fd.get()) != 0)
         return Error{ExitCode::unavailable, fmt::format("cannot fsync {}: {}", m_tmp_path, errno_text(errno))};
@@ -97,6 +128,39 @@ Result<void> write_file_atomic(const std::string& path, std::string_view content
     if (!file) return file.error();
     if (auto r = file->write(content); !r) return r;
     return file->commit();
+}
+
+Result<void> write_file_atomic(const std::string& path, std::span<const std::string_view> pieces, mode_t mode) {
+    auto file = AtomicFile::create(path, mode);
+    if (!file) return file.error();
+    if (auto r = file->write(pieces); !r) return r;
+    return file->commit();
+}
+
+Result<FileBytes> read_file_bytes(const std::string& path, size_t max_bytes) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Error{ExitCode::unavailable, fmt::format("cannot open {}: {}", path, errno_text(errno))};
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return Error{ExitCode::unavailable, fmt::format("cannot stat {}: {}", path, errno_text(errno))};
+    if (!S_ISREG(st.st_mode)) return Error{ExitCode::unavailable, fmt::format("{} is not a regular file", path)};
+    const auto expected = static_cast<size_t>(st.st_size);
+    if (expected > max_bytes) return Error{ExitCode::usage, fmt::format("{} is larger than {} bytes", path, max_bytes)};
+    // One byte more than fstat said, to see a file that grew meanwhile.
+    FileBytes out{PageBuffer(expected + 1), 0};
+    out.buffer.populate();
+    for (;;) {
+        if (out.size == out.buffer.size())
+            return Error{ExitCode::unavailable, fmt::format("{} changed while it was read", path)};
+        ssize_t n = ::read(fd.get(), out.buffer.data() + out.size, out.buffer.size() - out.size);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return Error{ExitCode::unavailable, fmt::format("cannot read {}: {}", path, errno_text(errno))};
+        }
+        if (n == 0) break;
+        out.size += static_cast<size_t>(n);
+    }
+    return out;
 }
 
 Result<std::string> read_file(const std::string& path, size_t max_bytes) {

@@ -5,7 +5,9 @@
 
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/page_buffer.hpp"
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -23,6 +25,8 @@ public:
 
     // Appends data to the temp file. ENOSPC and friends are reported by write or commit.
     Result<void> write(std::string_view data);
+    // Appends the pieces in order, with writev.
+    Result<void> write(std::span<const std::string_view> pieces);
     // fsync + rename over the target + fsync of the directory.
     Result<void> commit();
 
@@ -41,8 +45,21 @@ private:
 // Replaces path with content atomically (AtomicFile create + write + commit).
 Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode = 0644);
 
+// Replaces path with the concatenated pieces atomically.
+Result<void> write_file_atomic(const std::string& path, std::span<const std::string_view> pieces, mode_t mode = 0644);
+
 // Reads a whole file, at most max_bytes. Errors: unavailable (missing file: ENOENT in message).
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 16u << 20);
+
+// A whole file read into page-aligned memory that was faulted in before the read (see
+// PageBuffer): for a file read whole and written back in pieces, like the ops ledger.
+struct FileBytes {
+    PageBuffer buffer;
+    size_t size = 0;
+    std::string_view view() const noexcept { return {buffer.data(), size}; }
+};
+// Errors as read_file.
+Result<FileBytes> read_file_bytes(const std::string& path, size_t max_bytes = 16u << 20);
 
 // fsyncs the directory holding path so a rename in it is durable.
 Result<void> fsync_parent_dir(const std::string& path);

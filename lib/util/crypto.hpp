@@ -1,5 +1,5 @@
 #pragma once
-// SHA-256 and HMAC-SHA256 over OpenSSL's EVP interface, as lowercase hex.
+// SHA-256 and HMAC-SHA256 from OpenSSL, as lowercase hex (crypto.cpp, hmac.cpp).
 
 #include "util/hex.hpp"
 

@@ -91,6 +91,30 @@ TEST_CASE("ledger: an entry goes to the top of its month section, created in ord
     CHECK(verify_cmd(ledger).exit_code == 0);
 }
 
+TEST_CASE("ledger: the splice writes the old text from where it was read, around the new block") {
+    const std::string seed = slurp(seed_path());
+    const std::string body = "operation_id: OPS-2026-11-30-001\nchain_seq: 1\n";
+    for (const std::string& text : {seed, seed.substr(0, seed.size() - 1), std::string(), std::string("# Title")}) {
+        const Splice sp = splice_entry(text, "2026-11", body, 1, std::string(64, 'a'));
+        const std::string joined = sp.str();
+        CHECK(joined.size() == sp.size());
+        // Every byte of the old text is still there, in order, and the new block once.
+        CHECK(joined.find("```yaml\n" + body + "```\n") != std::string::npos);
+        auto l = parse(joined, false);
+        REQUIRE(l.ok());
+        CHECK(l->entries.size() == count_entries(text) + 1);
+        CHECK(l->head_seq == std::optional<uint64_t>(1));
+        // The old text's pieces point into it: nothing of it was copied.
+        size_t from_text = 0;
+        for (const auto v : sp.views())
+            if (!text.empty() && v.data() >= text.data() && v.data() + v.size() <= text.data() + text.size())
+                from_text += v.size();
+        CHECK(from_text + 2 >= text.size()); // all but a replaced head line
+        // A file without its last newline gets one before what follows it, and no more.
+        CHECK(joined.find("\n\n\n\n") == std::string::npos);
+    }
+}
+
 TEST_CASE("ledger: hard values read back equal with a YAML parser") {
     TempDir tmp;
     const std::string ledger = tmp.write("L.md", "# Ledger\n\n---\n\n## Template\n");
