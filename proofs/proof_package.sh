@@ -33,9 +33,17 @@ t_deb() {
     files=$(dpkg-deb -c "$DEB" | awk '{print $6}')
     echo "Depends: $depends"
     echo "    $(basename "$DEB"): Depends: $depends" >&3
-    # Linked libraries from dpkg-shlibdeps, and libcurl4 that is loaded with dlopen.
-    for dep in libc6 libssl3 libhiredis libyaml-cpp libsystemd0 libcurl4 systemd; do
-        grep -q "$dep" <<<"$depends" || { echo "missing dependency $dep"; return 1; }
+    # The package of every shared library a tool needs (dpkg-shlibdeps), and libcurl4 that
+    # is loaded with dlopen. What is linked statically (QOPS_STATIC_DEPS) needs none.
+    local needed=() lib
+    for tool in $TOOLS; do
+        for lib in $(readelf -d "$QOPS_BUILD_DIR/bin/$tool" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+            needed+=("$(dpkg -S "*/$lib" 2>/dev/null | head -n 1 | cut -d: -f1)")
+        done
+    done
+    echo "packages of the needed libraries: $(printf '%s\n' "${needed[@]}" | sort -u | tr '\n' ' ')"
+    for dep in $(printf '%s\n' "${needed[@]}" | sort -u) libcurl4 systemd; do
+        [ -n "$dep" ] && grep -qw "$dep" <<<"$depends" || { echo "missing dependency '$dep'"; return 1; }
     done
     for tool in $TOOLS; do
         for f in "./usr/bin/$tool" "./usr/share/man/man1/$tool.1" "./usr/share/bash-completion/completions/$tool"; do
