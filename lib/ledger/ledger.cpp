@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <map>
 #include <charconv>
+#include <cstring>
 #include <regex>
 #include <tuple>
 #include <set>
@@ -78,6 +79,33 @@ void each_line(std::string_view text, OnLine&& on_line) {
         size_t nl = text.find('\n', start);
         if (nl == std::string_view::npos) nl = text.size();
         if (!on_line(start, text.substr(start, nl - start))) return;
+        start = nl + 1;
+    }
+}
+
+// text.find(needle, from) with glibc's memmem: string_view::find runs memchr for the
+// needle's first character and memcmp at each hit, and the needles here start with '\n',
+// which a ledger has ~20 of per entry.
+size_t find_in(std::string_view text, std::string_view needle, size_t from = 0) {
+    if (from > text.size()) return std::string_view::npos;
+    const void* hit = ::memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
+    return hit == nullptr ? std::string_view::npos : static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+}
+
+// Calls on_line(offset, line) for each line that starts with prefix, until it returns false.
+template <typename OnLine>
+void each_line_starting_with(std::string_view text, std::string_view prefix, OnLine&& on_line) {
+    const std::string needle = "\n" + std::string(prefix);
+    for (size_t start = text.starts_with(prefix) ? 0 : std::string_view::npos;;) {
+        if (start == std::string_view::npos) {
+            const size_t nl = find_in(text, needle, 0);
+            if (nl == std::string_view::npos) return;
+            start = nl + 1;
+        }
+        const size_t end = std::min(text.find('\n', start), text.size());
+        if (!on_line(start, text.substr(start, end - start))) return;
+        const size_t nl = end >= text.size() ? std::string_view::npos : find_in(text, needle, end);
+        if (nl == std::string_view::npos) return;
         start = nl + 1;
     }
 }
@@ -359,13 +387,13 @@ namespace {
 // placeholder never matches a real id).
 template <typename OnId>
 void for_each_operation_id(std::string_view text, OnId&& on_id) {
-    static constexpr std::string_view k_field = "\noperation_id: ";
-    for (size_t pos = text.find(k_field); pos != std::string_view::npos; pos = text.find(k_field, pos + 1)) {
-        const size_t start = pos + k_field.size();
-        std::string_view v = rtrim(text.substr(start, std::min(text.find('\n', start), text.size()) - start));
+    static constexpr std::string_view k_field = "operation_id: ";
+    each_line_starting_with(text, k_field, [&](size_t, std::string_view line) {
+        std::string_view v = rtrim(line.substr(k_field.size()));
         if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
         on_id(v);
-    }
+        return true;
+    });
 }
 
 // The chain head the head comment names, when the entry it names is present, intact and
@@ -376,12 +404,12 @@ std::optional<ChainHead> head_from_comment(std::string_view text) {
     const auto head = parse_head_line(text.substr(at, std::min(text.find('\n', at), text.size()) - at));
     if (!head || head->seq == 0) return std::nullopt;
     const std::string hash_line = "\nentry_hash: \"" + head->hash + "\"\n";
-    const size_t line = text.find(hash_line);
+    const size_t line = find_in(text, hash_line);
     const size_t fence = line == std::string_view::npos ? line : text.rfind("```yaml\n", line);
     if (fence == std::string_view::npos) return std::nullopt;
     const std::string body(text.substr(fence + 8, line + 1 - (fence + 8)));
     if (sha256_hex(body) != head->hash || scan_field(body, "chain_seq") != std::to_string(head->seq)) return std::nullopt;
-    if (text.find(fmt::format("\nchain_seq: {}\n", head->seq + 1)) != std::string_view::npos) return std::nullopt;
+    if (find_in(text, fmt::format("\nchain_seq: {}\n", head->seq + 1)) != std::string_view::npos) return std::nullopt;
     return ChainHead{head->seq, head->hash};
 }
 
@@ -421,12 +449,21 @@ Result<ChainHead> chain_head(std::string_view text) {
 }
 
 size_t count_entries(std::string_view text) {
+    // The month sections run from the first month heading to the next other heading.
+    size_t begin = std::string_view::npos, end = text.size();
+    each_line_starting_with(text, "## ", [&](size_t offset, std::string_view line) {
+        if (month_of_heading(line)) {
+            if (begin == std::string_view::npos) begin = offset;
+            return true;
+        }
+        if (begin == std::string_view::npos) return true;
+        end = offset; // the trailer
+        return false;
+    });
+    if (begin == std::string_view::npos) return 0;
     size_t n = 0;
-    bool in_months = false;
-    each_line(text, [&](size_t, std::string_view line) {
-        if (month_of_heading(line)) in_months = true;
-        else if (in_months && line.starts_with("## ")) return false; // the trailer
-        else if (in_months && rtrim(line) == "```yaml") ++n;
+    each_line_starting_with(text.substr(begin, end - begin), "```yaml", [&](size_t, std::string_view line) {
+        if (rtrim(line) == "```yaml") ++n;
         return true;
     });
     return n;
@@ -484,8 +521,7 @@ Splice splice_entry(std::string_view text, const std::string& month, const std::
     // The head comment: replaced where it is, or added under the title.
     size_t head_at = !text.starts_with("# ") ? 0 : std::min(text.find('\n'), text.size() - 1) + 1;
     size_t head_end = head_at; // past the old head line, when there is one
-    each_line(text, [&](size_t offset, std::string_view line) {
-        if (!line.starts_with(k_head_prefix)) return true;
+    each_line_starting_with(text, k_head_prefix, [&](size_t offset, std::string_view line) {
         head_at = offset;
         head_end = std::min(offset + line.size() + 1, text.size());
         return false;

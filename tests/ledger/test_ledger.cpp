@@ -115,6 +115,24 @@ TEST_CASE("ledger: the splice writes the old text from where it was read, around
     }
 }
 
+TEST_CASE("ledger: entries are counted in the month sections only; ids continue the day's highest") {
+    const std::string text = "# Ledger\n```yaml\nnot: counted (before the months)\n```\n"
+                             "## 2026-11\n\n```yaml\n---\noperation_id: OPS-2026-11-30-002\n```\n\n"
+                             "```yaml   \noperation_id: \"OPS-2026-11-30-009\"\n```\n"
+                             "## 2026-10\n```yaml\noperation_id: OPS-2026-10-01-001\n```\n"
+                             "## Template\n```yaml\noperation_id: OPS-YYYY-MM-DD-NNN\n```\n";
+    CHECK(count_entries(text) == 3);
+    CHECK(count_entries("## Template\n```yaml\n```\n") == 0);
+    CHECK(count_entries("") == 0);
+    CHECK(count_entries(slurp(seed_path())) == 7);
+    CHECK(next_operation_id(text, "2026-11-30") == "OPS-2026-11-30-010");
+    CHECK(next_operation_id(text, "2026-10-01") == "OPS-2026-10-01-002");
+    CHECK(next_operation_id(text, "2026-12-01") == "OPS-2026-12-01-001");
+    CHECK(next_operation_id("operation_id: OPS-2026-12-01-004\n", "2026-12-01") == "OPS-2026-12-01-005"); // first line
+    CHECK(has_operation(text, "OPS-2026-10-01-001"));
+    CHECK_FALSE(has_operation(text, "OPS-2026-10-01-00"));
+}
+
 TEST_CASE("ledger: hard values read back equal with a YAML parser") {
     TempDir tmp;
     const std::string ledger = tmp.write("L.md", "# Ledger\n\n---\n\n## Template\n");
