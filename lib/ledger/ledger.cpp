@@ -96,17 +96,14 @@ size_t find_in(std::string_view text, std::string_view needle, size_t from = 0) 
 template <typename OnLine>
 void each_line_starting_with(std::string_view text, std::string_view prefix, OnLine&& on_line) {
     const std::string needle = "\n" + std::string(prefix);
-    for (size_t start = text.starts_with(prefix) ? 0 : std::string_view::npos;;) {
-        if (start == std::string_view::npos) {
-            const size_t nl = find_in(text, needle, 0);
-            if (nl == std::string_view::npos) return;
-            start = nl + 1;
-        }
+    const auto next_line = [&](size_t from) { // the start of the next matching line after from
+        const size_t nl = find_in(text, needle, from);
+        return nl == std::string_view::npos ? nl : nl + 1;
+    };
+    for (size_t start = text.starts_with(prefix) ? 0 : next_line(0); start != std::string_view::npos;) {
         const size_t end = std::min(text.find('\n', start), text.size());
         if (!on_line(start, text.substr(start, end - start))) return;
-        const size_t nl = end >= text.size() ? std::string_view::npos : find_in(text, needle, end);
-        if (nl == std::string_view::npos) return;
-        start = nl + 1;
+        start = next_line(end);
     }
 }
 

@@ -30,21 +30,6 @@ std::string parent_dir(const std::string& path) {
     return path.substr(0, slash);
 }
 
-Result<void> write_all(int fd, std::string_view data, const std::string& what) {
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return Error{ExitCode::unavailable, fmt::format("cannot write {}: {}", what, errno_text(errno))};
-        }
-        p += n;
-        left -= static_cast<size_t>(n);
-    }
-    return {};
-}
-
 Result<void> writev_all(int fd, std::span<const std::string_view> pieces, const std::string& what) {
     std::vector<iovec> iov;
     for (const auto p : pieces)
@@ -100,9 +85,7 @@ AtomicFile::~AtomicFile() {
     if (!m_committed && !m_tmp_path.empty() && m_fd.valid()) ::unlink(m_tmp_path.c_str());
 }
 
-Result<void> AtomicFile::write(std::string_view data) {
-    return write_all(m_fd.get(), data, m_tmp_path);
-}
+Result<void> AtomicFile::write(std::string_view data) { return write(std::span<const std::string_view>(&data, 1)); }
 
 Result<void> AtomicFile::write(std::span<const std::string_view> pieces) {
     return writev_all(m_fd.get(), pieces, m_tmp_path);
@@ -124,10 +107,7 @@ Result<void> AtomicFile::commit() {
 }
 
 Result<void> write_file_atomic(const std::string& path, std::string_view content, mode_t mode) {
-    auto file = AtomicFile::create(path, mode);
-    if (!file) return file.error();
-    if (auto r = file->write(content); !r) return r;
-    return file->commit();
+    return write_file_atomic(path, std::span<const std::string_view>(&content, 1), mode);
 }
 
 Result<void> write_file_atomic(const std::string& path, std::span<const std::string_view> pieces, mode_t mode) {

@@ -27,12 +27,9 @@ std::string Sha256::hex_digest() {
 }
 
 std::string sha256_hex(std::string_view data) {
-    SHA256_CTX sha;
-    SHA256_Init(&sha);
-    SHA256_Update(&sha, data.data(), data.size());
-    unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256_Final(md, &sha);
-    return to_hex(md, sizeof md);
+    Sha256 h;
+    h.update(data);
+    return h.hex_digest();
 }
 
 } // namespace qops
