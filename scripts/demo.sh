@@ -17,12 +17,9 @@ cmake --build build/demo -j"$(nproc)" --target policy-refresh policy-show
 export PATH="$root/build/demo/bin:$PATH"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qops-demo.XXXXXX")
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-redis-server --bind 127.0.0.1 --port "$port" --dir "$work" --save '' --daemonize yes \
-    --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
-trap 'kill $(cat "$work/redis.pid" 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-export QUANTUM_REDIS_URL="redis://127.0.0.1:$port/0"
+. scripts/lib/throwaway-redis.sh
+start_throwaway_redis "$work"
+port=$REDIS_PORT
 echo "=== throwaway Redis on $QUANTUM_REDIS_URL"
 
 echo

@@ -7,12 +7,8 @@ set -uo pipefail
 bin=$1
 src=$2
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-redis-server --bind 127.0.0.1 --port "$port" --dir "$work" --save '' --daemonize yes \
-    --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
-trap 'kill "$(cat "$work/redis.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-export QUANTUM_REDIS_URL="redis://127.0.0.1:$port/0"
+. "$src/scripts/lib/throwaway-redis.sh"
+start_throwaway_redis "$work" || exit 1
 
 # A journal with one DENY line a minute ago, for exit-owner-watch.
 mkdir -p "$work/journal"

@@ -32,12 +32,9 @@ fi
 watch="$bin/exit-owner-watch"
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-redis-server --bind 127.0.0.1 --port "$port" --dir "$work" --save '' --daemonize yes \
-    --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
-trap 'kill "$(cat "$work/redis.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
-redis_url="redis://127.0.0.1:$port/0"
+. "$root/scripts/lib/throwaway-redis.sh"
+start_throwaway_redis "$work"
+redis_url=$QUANTUM_REDIS_URL
 
 # median_ms JSON INDEX: median of a hyperfine export, in ms.
 median_ms() { python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"] * 1000))' "$1" "$2"; }

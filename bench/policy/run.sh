@@ -12,13 +12,8 @@ BIN=${QOPS_BIN_DIR:-build/release/bin}
 command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)"; exit 2; }
 
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-redis-server --bind 127.0.0.1 --port "$port" --dir "$work" --save '' --daemonize yes \
-    --pidfile "$work/redis.pid" --logfile "$work/redis.log" >/dev/null
-trap 'kill -9 $(cat "$work/redis.pid") 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.02; done
-
-export QUANTUM_REDIS_URL="redis://127.0.0.1:$port/0" REDIS_PORT="$port"
+. scripts/lib/throwaway-redis.sh
+start_throwaway_redis "$work" # exports QUANTUM_REDIS_URL, and REDIS_PORT for the original script
 new=("$BIN/policy-refresh" --policy ops/policy.sample.json)
 old=(bash bench/policy/original/policy_refresh.sh)
 "${new[@]}" 2>/dev/null && "${old[@]}" 2>/dev/null
