@@ -1,7 +1,6 @@
 # The Debian package: cpack -G DEB --config <build>/CPackConfig.cmake
-# (scripts/package.sh). Depends come from dpkg-shlibdeps, plus the libraries loaded with
-# dlopen on first use (util/shared_library.hpp), which it cannot see: libcurl4 (libsystemd0
-# is also linked by exit-owner-watch, so shlibdeps lists it).
+# (scripts/package.sh). Depends come from dpkg-shlibdeps (every library is linked), plus
+# systemd, which runs the units.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME quantum-ops)
 set(CPACK_PACKAGE_VENDOR "quantum-ops")
@@ -18,7 +17,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4, systemd")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "prometheus-node-exporter")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server, redis-tools")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "file:///usr/share/doc/quantum-ops/")

@@ -20,7 +20,9 @@ inline void require(bool ok, const char* what) {
     }
 }
 
-inline std::string text(const uint8_t* data, size_t size) { return {reinterpret_cast<const char*>(data), size}; }
+inline std::string text(const uint8_t* data, size_t size) {
+    return {reinterpret_cast<const char*>(data), size};
+}
 
 // The input as a file, for parsers that read files (removed when it goes out of scope).
 class TempFile {

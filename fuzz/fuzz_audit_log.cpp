@@ -1,15 +1,16 @@
 // The audit log: line parsing, escaping (any bytes round-trip through one line), chain
 // verification, and the day search and counting over a file of the input.
 #include "audit/log.hpp"
+#include "base/text.hpp"
 #include "fuzz.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace qops;
     const std::string input = fuzz::text(data, size);
-    const std::string escaped = audit::escape_message(input);
+    const std::string escaped = text::escape(input);
     fuzz::require(escaped.find('\n') == std::string::npos && escaped.find('\t') == std::string::npos,
                   "an escaped message spans lines or holds a TAB");
-    fuzz::require(audit::unescape_message(escaped) == input, "escape does not round-trip");
+    fuzz::require(text::unescape(escaped) == input, "escape does not round-trip");
 
     size_t start = 0;
     while (start <= input.size()) {

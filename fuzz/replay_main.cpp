@@ -1,7 +1,7 @@
 // Runs a fuzz target over files and directories of inputs, without libFuzzer: how ctest
 // replays the corpora in the sanitizer tree (fuzz/CMakeLists.txt).
+#include "base/file.hpp"
 #include "fuzz.hpp"
-#include "util/atomic_file.hpp"
 
 #include <filesystem>
 #include <iostream>

@@ -1,10 +1,13 @@
 #include "audit/log.hpp"
 
-#include "audit/file_io.hpp"
-#include "util/atomic_file.hpp"
-#include "util/cli.hpp"
-#include "util/crypto.hpp"
-#include "util/time.hpp"
+#include "base/atomic_file.hpp"
+#include "base/env.hpp"
+#include "base/file.hpp"
+#include "base/file_lock.hpp"
+#include "base/text.hpp"
+#include "base/time.hpp"
+#include "crypto/hmac.hpp"
+#include "crypto/sha256.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -14,15 +17,11 @@
 #include <filesystem>
 #include <fmt/format.h>
 
-// The hash chain: appends and verification. Kept apart from the reading functions of
-// audit/log.cpp so that audit-summary, which only reads, does not load libcrypto.
+// The hash chain: appends and verification.
 namespace qops::audit {
-using namespace detail;
 namespace {
 
 constexpr size_t k_tail_window_bytes = 1u << 20; // how far back append looks for the last chain value
-
-Error unavailable(std::string m) { return Error{ExitCode::unavailable, std::move(m)}; }
 
 // The last chain value before the end of the file (legacy lines only: zeros).
 Result<std::string> last_chain(int fd) {
@@ -50,7 +49,9 @@ Result<std::string> last_chain(int fd) {
     return std::string(k_zero_chain);
 }
 
-std::string head_path(const std::string& path) { return path + ".head"; }
+std::string head_path(const std::string& path) {
+    return path + ".head";
+}
 
 } // namespace
 
@@ -59,21 +60,21 @@ std::string chain_value(std::string_view key, std::string_view prev, std::string
     data.reserve(prev.size() + text.size());
     data.append(prev);
     data.append(text);
-    return key.empty() ? sha256_hex(data) : hmac_sha256_hex(key, data);
+    return key.empty() ? crypto::sha256_hex(data) : crypto::hmac_sha256_hex(key, data);
 }
 
 Result<std::string> load_key() {
     auto from = [](const std::string& p) -> Result<std::string> {
         auto k = read_file(p, 4096);
-        if (!k) return Error{ExitCode::unavailable, fmt::format("cannot read the audit key: {}", k.error().message)};
+        if (!k) return with_context(Result<std::string>(k.error()), "cannot read the audit key");
         std::string key = *k;
-        while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+        while (!key.empty() && (key.back() == '\n' || key.back() == '\r'))
+            key.pop_back();
         return key;
     };
     const std::string file = env_or("QT_AUDIT_KEY_FILE", "");
     if (!file.empty()) return from(file);
-    const std::string creds = env_or("CREDENTIALS_DIRECTORY", "");
-    if (!creds.empty() && ::access((creds + "/audit-key").c_str(), F_OK) == 0) return from(creds + "/audit-key");
+    if (auto cred = credential_path("audit-key")) return from(*cred);
     return std::string();
 }
 
@@ -81,20 +82,17 @@ Result<std::vector<std::string>> append(const std::string& path, const std::vect
                                         const std::string& key, bool sync) {
     for (const auto& m : messages)
         if (m.size() > k_max_message_bytes)
-            return Error{ExitCode::usage, fmt::format("message longer than {} bytes", k_max_message_bytes)};
+            return usage_error(fmt::format("message longer than {} bytes", k_max_message_bytes));
     std::error_code ec;
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)));
+    if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)), ErrorKind::io);
     std::vector<std::string> written;
     for (const auto& message : messages) {
-        if (::flock(fd.get(), LOCK_EX) != 0) return unavailable(fmt::format("cannot lock {}: {}", path, errno_text(errno)));
         // Everything below happens under the lock: the last chain value, the write, the head.
-        struct Unlock {
-            int fd;
-            ~Unlock() { ::flock(fd, LOCK_UN); }
-        } unlock{fd.get()};
+        auto lock = FileLock::acquire(path + ".lock");
+        if (!lock) return lock.error();
         auto prev = last_chain(fd.get());
         if (!prev) return prev.error();
         const uint64_t size = file_size(fd.get());
@@ -104,7 +102,7 @@ Result<std::vector<std::string>> append(const std::string& path, const std::vect
             if (auto n = pread_all(fd.get(), &last, 1, size - 1); !n) return n.error();
             if (last != '\n') torn_fix = "\n"; // a torn line stays visible to verify, on its own
         }
-        const std::string text = fmt::format("[{}] {}", iso8601_utc_micros(now_epoch_micros()), escape_message(message));
+        const std::string text = fmt::format("[{}] {}", iso8601_utc_micros(now_epoch_micros()), text::escape(message));
         const std::string chain = chain_value(key, *prev, text);
         const std::string line = fmt::format("{}{}\t#{}\n", torn_fix, text, chain);
         ssize_t w = ::write(fd.get(), line.data(), line.size());
@@ -112,10 +110,13 @@ Result<std::vector<std::string>> append(const std::string& path, const std::vect
             const int err = w < 0 ? errno : ENOSPC;
             // Take a partial line (disk full) back out so the log stays whole; if even that
             // fails, verify will name the cut-off line.
-            if (w > 0) (void)::ftruncate(fd.get(), static_cast<off_t>(size));
-            return unavailable(fmt::format("cannot write {}: {}", path, errno_text(err)));
+            const bool cut_back = w <= 0 || ::ftruncate(fd.get(), static_cast<off_t>(size)) == 0;
+            return unavailable(fmt::format("cannot write {}: {}{}", path, errno_text(err),
+                                           cut_back ? "" : " (a partial line is left; verify names it)"),
+                               ErrorKind::io);
         }
-        if (sync && ::fdatasync(fd.get()) != 0) return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
+        if (sync && ::fdatasync(fd.get()) != 0)
+            return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
         if (auto h = write_file_atomic(head_path(path), fmt::format("{} {}\n", chain, size + line.size()), 0640); !h)
             return unavailable(fmt::format("cannot write the head record: {}", h.error().message));
         written.push_back(line.substr(torn_fix.size(), line.size() - torn_fix.size() - 1));
@@ -143,7 +144,8 @@ Result<VerifyReport> verify(const std::string& path, const std::string& key) {
         auto e = parse_line(line);
         if (!e) return fail("not an audit entry");
         if (!e->chain) {
-            if (rep.chained > 0) return fail("an unchained line after chained entries (inserted, or its chain value removed)");
+            if (rep.chained > 0)
+                return fail("an unchained line after chained entries (inserted, or its chain value removed)");
             ++rep.legacy;
             return;
         }

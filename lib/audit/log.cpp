@@ -1,11 +1,10 @@
 #include "audit/log.hpp"
 
-#include "audit/file_io.hpp"
-
-#include "util/atomic_file.hpp"
-#include "util/cli.hpp"
-#include "util/fd.hpp"
-#include "util/time.hpp"
+#include "base/env.hpp"
+#include "base/fd.hpp"
+#include "base/file.hpp"
+#include "base/text.hpp"
+#include "base/time.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -20,7 +19,6 @@
 #include <fmt/format.h>
 
 namespace qops::audit {
-using namespace detail;
 namespace {
 
 constexpr uint64_t k_linear_scan_bytes = 64 * 1024;
@@ -32,116 +30,12 @@ bool is_hex64(std::string_view s) {
     return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one.
-size_t utf8_sequence(std::string_view s, size_t i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    size_t n = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) n = 2;
-    else if (b >= 0xE0 && b <= 0xEF) {
-        n = 3;
-        if (b == 0xE0) lo = 0xA0;
-        if (b == 0xED) hi = 0x9F; // no UTF-16 surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        n = 4;
-        if (b == 0xF0) lo = 0x90;
-        if (b == 0xF4) hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k) {
-        const auto c = static_cast<unsigned char>(s[i + k]);
-        if (k == 1 ? (c < lo || c > hi) : (c < 0x80 || c > 0xBF)) return 0;
-    }
-    return n;
-}
-
 std::string date_of(std::string_view line) {
     if (line.size() < 11 || line[0] != '[') return {};
     return std::string(line.substr(1, 10));
 }
 
 } // namespace
-
-namespace detail {
-
-// pread loop; returns bytes read (short only at end of file).
-Result<size_t> pread_all(int fd, char* buf, size_t n, uint64_t off) {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            return Error{ExitCode::unavailable, fmt::format("read failed: {}", errno_text(errno))};
-        }
-        if (r == 0) break;
-        done += static_cast<size_t>(r);
-    }
-    return done;
-}
-
-Result<UniqueFd> open_read(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) return Error{ExitCode::unavailable, fmt::format("cannot open {}: {}", path, errno_text(errno))};
-    return fd;
-}
-
-uint64_t file_size(int fd) {
-    struct stat st {};
-    ::fstat(fd, &st);
-    return static_cast<uint64_t>(st.st_size);
-}
-
-} // namespace detail
-
-std::string escape_message(std::string_view m) {
-    std::string out;
-    out.reserve(m.size());
-    for (size_t i = 0; i < m.size();) {
-        const auto c = static_cast<unsigned char>(m[i]);
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
-        else if (c < 0x20 || c == 0x7f) out += fmt::format("\\x{:02x}", c);
-        else if (c < 0x80) out += static_cast<char>(c);
-        else if (size_t n = utf8_sequence(m, i); n > 0) {
-            out.append(m.substr(i, n));
-            i += n;
-            continue;
-        } else {
-            out += fmt::format("\\x{:02x}", c);
-        }
-        ++i;
-    }
-    return out;
-}
-
-std::string unescape_message(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] != '\\' || i + 1 >= s.size()) {
-            out += s[i];
-            continue;
-        }
-        const char n = s[++i];
-        if (n == 'n') out += '\n';
-        else if (n == 'r') out += '\r';
-        else if (n == 't') out += '\t';
-        else if (n == '\\') out += '\\';
-        else if (n == 'x' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-                 std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-            i += 2;
-        } else {
-            out += '\\';
-            out += n;
-        }
-    }
-    return out;
-}
 
 std::optional<Entry> parse_line(std::string_view line) {
     if (line.size() < 3 || line[0] != '[') return std::nullopt;
@@ -151,14 +45,14 @@ std::optional<Entry> parse_line(std::string_view line) {
     e.timestamp = std::string(line.substr(1, close - 1));
     const std::string_view ts = e.timestamp;
     if (ts.size() < 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts.back() != 'Z') return std::nullopt;
-    std::string_view text = line;
+    std::string_view chained = line;
     if (line.size() >= 66 + close && line[line.size() - 66] == '\t' && line[line.size() - 65] == '#' &&
         is_hex64(line.substr(line.size() - 64))) {
         e.chain = std::string(line.substr(line.size() - 64));
-        text = line.substr(0, line.size() - 66);
+        chained = line.substr(0, line.size() - 66);
     }
-    e.text = std::string(text);
-    e.message = unescape_message(text.substr(close + 2));
+    e.text = std::string(chained);
+    e.message = text::unescape(chained.substr(close + 2));
     return e;
 }
 
@@ -187,7 +81,9 @@ struct DatedLine {
     std::string date;
 };
 
-bool is_date(const std::string& d) { return d.size() == 10 && d[4] == '-' && d[7] == '-'; }
+bool is_date(const std::string& d) {
+    return d.size() == 10 && d[4] == '-' && d[7] == '-';
+}
 
 // The first dated line starting at or after off (0, or any offset: the line under it is
 // passed over), within k_max_probe_lines lines. Reads 4 KB blocks, usually one.
@@ -214,7 +110,8 @@ Result<std::optional<DatedLine>> dated_line_from(int fd, uint64_t off, uint64_t 
             p += i;
             continue;
         }
-        if (const std::string d = date_of(v.substr(i)); is_date(d)) return std::optional<DatedLine>(DatedLine{p + i, d});
+        if (const std::string d = date_of(v.substr(i)); is_date(d))
+            return std::optional<DatedLine>(DatedLine{p + i, d});
         if (++lines >= k_max_probe_lines) break;
         p += i; // the next read starts at this line and looks for its end
         to_next_line = true;
@@ -279,7 +176,8 @@ uint64_t count_entry_starts(const char* p, size_t n, char before) {
     for (size_t i = 1; i < n;) {
         const size_t run = std::min<size_t>(n - i, 255);
         uint8_t c = 0;
-        for (size_t k = i; k < i + run; ++k) c = static_cast<uint8_t>(c + ((p[k] == '[') & (p[k - 1] == '\n')));
+        for (size_t k = i; k < i + run; ++k)
+            c = static_cast<uint8_t>(c + ((p[k] == '[') & (p[k - 1] == '\n')));
         total += c;
         i += run;
     }
@@ -289,7 +187,7 @@ uint64_t count_entry_starts(const char* p, size_t n, char before) {
 // Entries in [begin, end), which starts at a line start.
 Result<uint64_t> count_entries(int fd, uint64_t begin, uint64_t end) {
     ::posix_fadvise(fd, static_cast<off_t>(begin), static_cast<off_t>(end - begin), POSIX_FADV_SEQUENTIAL);
-    PageBuffer buf(static_cast<size_t>(std::min<uint64_t>(k_count_block_bytes, std::max<uint64_t>(end - begin, 1))));
+    std::vector<char> buf(static_cast<size_t>(std::clamp<uint64_t>(end - begin, 1, k_count_block_bytes)));
     uint64_t entries = 0;
     char before = '\n';
     for (uint64_t off = begin; off < end;) {

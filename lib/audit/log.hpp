@@ -7,7 +7,7 @@
 // Beside the log, <log>.head records the number of chained entries and the last chain
 // value, so that a removed tail is detected too.
 
-#include "util/error.hpp"
+#include "base/error.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -19,11 +19,6 @@ namespace qops::audit {
 
 inline constexpr const char* k_zero_chain = "0000000000000000000000000000000000000000000000000000000000000000";
 inline constexpr size_t k_max_message_bytes = 64 * 1024;
-
-// Escapes a message so it is one line: \\ \n \r \t, other control bytes and bytes that are
-// not valid UTF-8 as \xHH. unescape_message(escape_message(m)) == m for any bytes.
-std::string escape_message(std::string_view message);
-std::string unescape_message(std::string_view escaped);
 
 struct Entry {
     std::string text;                 // "[timestamp] escaped message" (what is chained)
@@ -62,8 +57,8 @@ struct VerifyReport {
     uint64_t legacy = 0;
     uint64_t chained = 0;
     bool ok = true;
-    uint64_t bad_line = 0;   // first bad line number (1-based) when !ok
-    std::string problem;     // what is wrong there
+    uint64_t bad_line = 0; // first bad line number (1-based) when !ok
+    std::string problem;   // what is wrong there
     bool head_checked = false;
 };
 

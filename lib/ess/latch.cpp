@@ -1,12 +1,14 @@
 #include "ess/latch.hpp"
 
-#include "util/atomic_file.hpp"
-#include "util/cli.hpp"
+#include "base/atomic_file.hpp"
+#include "base/env.hpp"
+#include "base/file.hpp"
+#include "base/text.hpp"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 #include <fmt/format.h>
@@ -16,9 +18,7 @@ namespace qops::ess {
 namespace {
 
 std::string one_line(const std::string& s) {
-    std::string out;
-    for (char c : s) out += (c == '\n' || c == '\r') ? ' ' : c;
-    return out;
+    return text::escape(s);
 }
 
 } // namespace
@@ -33,18 +33,18 @@ Result<void> write_latch(const std::string& path, const Latch& latch) {
     const auto dir = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    if (ec) return Error{ExitCode::unavailable, fmt::format("cannot create {}: {}", dir.string(), ec.message())};
-    return write_file_atomic(path,
-                             fmt::format("reason={}\nwho={}\nwhen={}\n", one_line(latch.reason), one_line(latch.who),
-                                         one_line(latch.when)),
-                             0644);
+    if (ec) return unavailable(fmt::format("cannot create {}: {}", dir.string(), ec.message()), ErrorKind::io);
+    return write_file_atomic(
+        path,
+        fmt::format("reason={}\nwho={}\nwhen={}\n", one_line(latch.reason), one_line(latch.who), one_line(latch.when)),
+        0644);
 }
 
 Result<std::optional<Latch>> read_latch(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) return std::optional<Latch>();
-        return Error{ExitCode::unavailable, fmt::format("cannot stat {}: {}", path, errno_text(errno))};
+        return unavailable(fmt::format("cannot stat {}: {}", path, errno_text(errno)), ErrorKind::io);
     }
     auto content = read_file(path, 64 * 1024);
     if (!content) return content.error();
@@ -56,12 +56,19 @@ Result<std::optional<Latch>> read_latch(const std::string& path) {
         auto eq = line.find('=');
         if (eq == std::string::npos) continue;
         const std::string key = line.substr(0, eq);
-        const std::string value = line.substr(eq + 1);
-        if (key == "reason") latch.reason = value, keyed = true;
-        else if (key == "who") latch.who = value, keyed = true;
-        else if (key == "when") latch.when = value, keyed = true;
+        const std::string value = text::unescape(line.substr(eq + 1));
+        if (key == "reason")
+            latch.reason = value, keyed = true;
+        else if (key == "who")
+            latch.who = value, keyed = true;
+        else if (key == "when")
+            latch.when = value, keyed = true;
     }
-    if (!keyed) latch.reason = one_line(content->substr(0, 200));
+    if (!keyed) {
+        latch.reason = content->substr(0, 200);
+        while (!latch.reason.empty() && std::isspace(static_cast<unsigned char>(latch.reason.back())) != 0)
+            latch.reason.pop_back();
+    }
     return std::optional<Latch>(latch);
 }
 
@@ -71,14 +78,7 @@ Result<bool> remove_latch(const std::string& path) {
         return true;
     }
     if (errno == ENOENT) return false;
-    return Error{ExitCode::unavailable, fmt::format("cannot remove {}: {}", path, errno_text(errno))};
-}
-
-std::string current_operator() {
-    const std::string sudo = env_or("SUDO_USER", "");
-    if (!sudo.empty()) return sudo;
-    if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr) return pw->pw_name;
-    return fmt::format("uid {}", ::getuid());
+    return unavailable(fmt::format("cannot remove {}: {}", path, errno_text(errno)), ErrorKind::io);
 }
 
 } // namespace qops::ess

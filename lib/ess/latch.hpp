@@ -2,7 +2,7 @@
 // The emergency-stop latch: a small file whose existence means "trading stays stopped".
 // It records why, who and when, as key=value lines.
 
-#include "util/error.hpp"
+#include "base/error.hpp"
 
 #include <optional>
 #include <string>
@@ -29,8 +29,5 @@ Result<std::optional<Latch>> read_latch(const std::string& path);
 
 // Removes the latch. Returns false when there was none.
 Result<bool> remove_latch(const std::string& path);
-
-// The operator's name: $SUDO_USER, else the login name of the uid.
-std::string current_operator();
 
 } // namespace qops::ess

@@ -1,24 +1,25 @@
 #include "ledger/ledger.hpp"
 
-#include "util/crypto.hpp"
+#include "crypto/sha256.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <fmt/format.h>
-#include <map>
 #include <charconv>
 #include <cstring>
+#include <fmt/format.h>
+#include <map>
 #include <regex>
-#include <tuple>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 namespace qops::ledger {
 namespace {
 
 // s without trailing blanks; a view into s (called for every line of the file).
 std::string_view rtrim(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -44,7 +45,9 @@ std::string scan_field(const std::string& body, const std::string& key) {
     return v;
 }
 
-bool is_other_heading(std::string_view line) { return line.starts_with("## ") && !month_of_heading(line); }
+bool is_other_heading(std::string_view line) {
+    return line.starts_with("## ") && !month_of_heading(line);
+}
 
 constexpr std::string_view k_head_prefix = "<!-- ops-ledger-head: ";
 
@@ -73,8 +76,7 @@ std::optional<HeadLine> parse_head_line(std::string_view line) {
 
 // Calls on_line(offset, line) for each line of text (without its newline) until it
 // returns false. No copies: a ledger has tens of thousands of lines.
-template <typename OnLine>
-void each_line(std::string_view text, OnLine&& on_line) {
+template <typename OnLine> void each_line(std::string_view text, OnLine&& on_line) {
     for (size_t start = 0; start < text.size();) {
         size_t nl = text.find('\n', start);
         if (nl == std::string_view::npos) nl = text.size();
@@ -123,16 +125,18 @@ bool safe_plain(const std::string& s) {
     if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.find('\t') != std::string::npos)
         return false;
     std::string lower;
-    for (char ch : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    static const std::set<std::string> k_keywords{"yes", "no", "true", "false", "on", "off", "null", "~", "y", "n",
-                                                  ".inf", "-.inf", ".nan", "<<", "="};
+    for (char ch : s)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    static const std::set<std::string> k_keywords{"yes", "no", "true", "false", "on",   "off", "null", "~",
+                                                  "y",   "n",  ".inf", "-.inf", ".nan", "<<",  "="};
     if (k_keywords.count(lower)) return false;
     // Anything YAML 1.1 or 1.2 could read as a number: a sign, a digit or '.', then digits,
     // hex letters (and so exponents), base prefixes, '.', '_', ':' (sexagesimal) and signs.
     std::string_view digits(s);
     if (digits.front() == '-' || digits.front() == '+') digits.remove_prefix(1);
     const auto numeric = [](char ch) {
-        return std::isxdigit(static_cast<unsigned char>(ch)) || std::string_view("xXoObB._:+-").find(ch) != std::string_view::npos;
+        return std::isxdigit(static_cast<unsigned char>(ch)) ||
+               std::string_view("xXoObB._:+-").find(ch) != std::string_view::npos;
     };
     if (!digits.empty() && (std::isdigit(static_cast<unsigned char>(digits.front())) || digits.front() == '.') &&
         std::all_of(digits.begin(), digits.end(), numeric))
@@ -146,7 +150,9 @@ std::string quoted(const std::string& s) {
     return e.c_str();
 }
 
-std::string scalar(const std::string& s, bool raw) { return raw || safe_plain(s) ? s : quoted(s); }
+std::string scalar(const std::string& s, bool raw) {
+    return raw || safe_plain(s) ? s : quoted(s);
+}
 
 bool literal_ok(const std::string& s) {
     if (s.empty() || s.front() == ' ' || s.front() == '\n') return false;
@@ -196,13 +202,17 @@ YAML::Node lenient_load(const std::string& body) {
         } else if (mode == Mode::nested && std::regex_match(line, m, k_item)) {
             // Hand-kept blocks mix "- item" and "key: value" under one field: whichever
             // came first decides the node's kind, the other kind is kept as it reads.
-            if (nested.IsMap()) nested[m[1].str()] = YAML::Node();
-            else nested.push_back(m[1].str());
+            if (nested.IsMap())
+                nested[m[1].str()] = YAML::Node();
+            else
+                nested.push_back(m[1].str());
         } else if (mode == Mode::nested && std::regex_match(line, m, k_sub)) {
             const std::string sub(rtrim(m[1].str()));
             const std::string value(rtrim(m[2].str()));
-            if (nested.IsSequence()) nested.push_back(sub + ": " + value);
-            else nested[sub] = value;
+            if (nested.IsSequence())
+                nested.push_back(sub + ": " + value);
+            else
+                nested[sub] = value;
         }
     }
     flush();
@@ -210,18 +220,6 @@ YAML::Node lenient_load(const std::string& body) {
 }
 
 } // namespace
-
-bool valid_utf8(const std::string& s) {
-    for (size_t i = 0; i < s.size();) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        size_t n = b < 0x80 ? 1 : (b >= 0xC2 && b <= 0xDF) ? 2 : (b >= 0xE0 && b <= 0xEF) ? 3 : (b >= 0xF0 && b <= 0xF4) ? 4 : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        for (size_t k = 1; k < n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += n;
-    }
-    return true;
-}
 
 Result<Ledger> parse(std::string_view text, bool load_yaml) {
     Ledger l;
@@ -252,25 +250,26 @@ Result<Ledger> parse(std::string_view text, bool load_yaml) {
         e.month = month;
         e.first_line = i + 1;
         size_t j = i + 1;
-        for (; j < lines.size() && rtrim(lines[j]) != "```"; ++j) e.body.append(lines[j]).push_back('\n');
+        for (; j < lines.size() && rtrim(lines[j]) != "```"; ++j)
+            e.body.append(lines[j]).push_back('\n');
         if (j == lines.size())
-            return Error{ExitCode::usage, fmt::format("ledger line {}: ```yaml block is never closed", i + 1)};
+            return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", i + 1));
         if (load_yaml) {
             try {
                 e.node = YAML::Load(e.body);
             } catch (const YAML::Exception& ex) {
                 // Chained entries are written as YAML by this tool; only hand-kept ones may be loose.
                 if (e.body.find("\nentry_hash: ") != std::string::npos)
-                    return Error{ExitCode::usage, fmt::format("ledger line {}: not YAML: {}",
-                                                              i + 2 + static_cast<size_t>(std::max(ex.mark.line, 0)), ex.msg)};
+                    return integrity_error(fmt::format("ledger line {}: not YAML: {}",
+                                                       i + 2 + static_cast<size_t>(std::max(ex.mark.line, 0)), ex.msg));
                 try {
                     e.node = lenient_load(e.body);
                 } catch (const YAML::Exception& lex) {
-                    return Error{ExitCode::usage, fmt::format("ledger line {}: unreadable entry: {}", i + 1, lex.msg)};
+                    return integrity_error(fmt::format("ledger line {}: unreadable entry: {}", i + 1, lex.msg));
                 }
                 e.lenient = true;
             }
-            if (!e.node.IsMap()) return Error{ExitCode::usage, fmt::format("ledger line {}: entry is not a mapping", i + 1)};
+            if (!e.node.IsMap()) return integrity_error(fmt::format("ledger line {}: entry is not a mapping", i + 1));
         }
         // The fields the chain and the id allocation need are read from the text itself.
         e.operation_id = scan_field(e.body, "operation_id");
@@ -279,7 +278,7 @@ Result<Ledger> parse(std::string_view text, bool load_yaml) {
             try {
                 e.seq = std::stoull(seq);
             } catch (...) {
-                return Error{ExitCode::usage, fmt::format("ledger line {}: chain_seq is not a number", i + 1)};
+                return integrity_error(fmt::format("ledger line {}: chain_seq is not a number", i + 1));
             }
         }
         l.entries.push_back(std::move(e));
@@ -288,7 +287,9 @@ Result<Ledger> parse(std::string_view text, bool load_yaml) {
     return l;
 }
 
-std::string entry_hash_of(const std::string& body_without_hash_line) { return sha256_hex(body_without_hash_line); }
+std::string entry_hash_of(const std::string& body_without_hash_line) {
+    return crypto::sha256_hex(body_without_hash_line);
+}
 
 VerifyReport verify(const Ledger& l) {
     VerifyReport r;
@@ -297,7 +298,8 @@ VerifyReport verify(const Ledger& l) {
     std::map<uint64_t, std::string> hash_of;
     const EntryBlock* previous_in_file = nullptr;
     for (const auto& e : l.entries) {
-        const std::string name = fmt::format("{} (line {})", e.operation_id.empty() ? "entry" : e.operation_id, e.first_line);
+        const std::string name =
+            fmt::format("{} (line {})", e.operation_id.empty() ? "entry" : e.operation_id, e.first_line);
         if (!e.seq) {
             ++r.legacy;
             if (!e.prev_hash.empty() || e.body.find("\nentry_hash: ") != std::string::npos)
@@ -314,7 +316,7 @@ VerifyReport verify(const Ledger& l) {
         }
         std::string stored(rtrim(std::string_view(b).substr(last + 13, b.size() - last - 14)));
         if (stored.size() == 66 && stored.front() == '"' && stored.back() == '"') stored = stored.substr(1, 64);
-        const std::string actual = sha256_hex(std::string_view(b).substr(0, last + 1));
+        const std::string actual = crypto::sha256_hex(std::string_view(b).substr(0, last + 1));
         if (stored != actual) r.problems.push_back(name + ": content does not match its entry_hash (edited)");
         if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
         by_seq[*e.seq] = &e;
@@ -337,10 +339,11 @@ VerifyReport verify(const Ledger& l) {
     }
     if (!by_seq.empty()) {
         const auto [top_seq, top] = *by_seq.rbegin();
-        if (!l.head_seq) r.problems.push_back("the head comment (<!-- ops-ledger-head ... -->) is missing");
+        if (!l.head_seq)
+            r.problems.push_back("the head comment (<!-- ops-ledger-head ... -->) is missing");
         else if (*l.head_seq != top_seq || l.head_hash != hash_of[top_seq])
-            r.problems.push_back(fmt::format("the head names seq {} but the newest entry is seq {} (newest entries removed)",
-                                             *l.head_seq, top_seq));
+            r.problems.push_back(fmt::format(
+                "the head names seq {} but the newest entry is seq {} (newest entries removed)", *l.head_seq, top_seq));
         (void)top;
     } else if (l.head_seq && *l.head_seq > 0) {
         r.problems.push_back("the head names chained entries but there are none (entries removed)");
@@ -352,21 +355,26 @@ std::string render_entry(const std::vector<Field>& fields, uint64_t seq, const s
     std::string body = "---\n";
     for (const auto& f : fields) {
         switch (f.kind) {
-        case Field::Kind::scalar: body += fmt::format("{}: {}\n", f.key, scalar(f.scalar, false)); break;
+        case Field::Kind::scalar:
+            body += fmt::format("{}: {}\n", f.key, scalar(f.scalar, false));
+            break;
         case Field::Kind::list:
             body += f.key + ":\n";
-            for (const auto& v : f.list) body += fmt::format("  - {}\n", scalar(v, false));
+            for (const auto& v : f.list)
+                body += fmt::format("  - {}\n", scalar(v, false));
             break;
         case Field::Kind::map:
             body += f.key + ":\n";
-            for (const auto& [k, v] : f.map) body += fmt::format("  {}: {}\n", scalar(k, false), scalar(v, false));
+            for (const auto& [k, v] : f.map)
+                body += fmt::format("  {}: {}\n", scalar(k, false), scalar(v, false));
             break;
         case Field::Kind::block:
             if (literal_ok(f.scalar)) {
                 body += f.key + ": |\n";
                 std::istringstream in(f.scalar);
                 std::string ln;
-                while (std::getline(in, ln)) body.append("  ").append(rtrim(ln)).append("\n");
+                while (std::getline(in, ln))
+                    body.append("  ").append(rtrim(ln)).append("\n");
             } else {
                 body += fmt::format("{}: {}\n", f.key, quoted(f.scalar));
             }
@@ -382,8 +390,7 @@ namespace {
 
 // The values of every "operation_id:" line of the text (each entry has one; the Template's
 // placeholder never matches a real id).
-template <typename OnId>
-void for_each_operation_id(std::string_view text, OnId&& on_id) {
+template <typename OnId> void for_each_operation_id(std::string_view text, OnId&& on_id) {
     static constexpr std::string_view k_field = "operation_id: ";
     each_line_starting_with(text, k_field, [&](size_t, std::string_view line) {
         std::string_view v = rtrim(line.substr(k_field.size()));
@@ -405,7 +412,8 @@ std::optional<ChainHead> head_from_comment(std::string_view text) {
     const size_t fence = line == std::string_view::npos ? line : text.rfind("```yaml\n", line);
     if (fence == std::string_view::npos) return std::nullopt;
     const std::string body(text.substr(fence + 8, line + 1 - (fence + 8)));
-    if (sha256_hex(body) != head->hash || scan_field(body, "chain_seq") != std::to_string(head->seq)) return std::nullopt;
+    if (crypto::sha256_hex(body) != head->hash || scan_field(body, "chain_seq") != std::to_string(head->seq))
+        return std::nullopt;
     if (find_in(text, fmt::format("\nchain_seq: {}\n", head->seq + 1)) != std::string_view::npos) return std::nullopt;
     return ChainHead{head->seq, head->hash};
 }
@@ -524,7 +532,7 @@ Splice splice_entry(std::string_view text, const std::string& month, const std::
         return false;
     });
 
-    size_t copied = 0;       // text[0, copied) is placed
+    size_t copied = 0;        // text[0, copied) is placed
     std::optional<char> last; // the last character placed
     auto place = [&](Splice::Source source, std::string_view from, size_t begin, size_t end) {
         if (end <= begin) return;
@@ -555,8 +563,8 @@ std::vector<std::string_view> Splice::views() const {
     std::vector<std::string_view> out;
     out.reserve(pieces.size());
     for (const auto& p : pieces) {
-        const std::string_view from = p.source == Source::text      ? text
-                                      : p.source == Source::head    ? std::string_view(head)
+        const std::string_view from = p.source == Source::text        ? text
+                                      : p.source == Source::head      ? std::string_view(head)
                                       : p.source == Source::insertion ? std::string_view(insertion)
                                                                       : std::string_view("\n");
         out.push_back(from.substr(p.begin, p.end - p.begin));
@@ -566,14 +574,16 @@ std::vector<std::string_view> Splice::views() const {
 
 size_t Splice::size() const {
     size_t n = 0;
-    for (const auto& p : pieces) n += p.end - p.begin;
+    for (const auto& p : pieces)
+        n += p.end - p.begin;
     return n;
 }
 
 std::string Splice::str() const {
     std::string out;
     out.reserve(size());
-    for (const auto v : views()) out += v;
+    for (const auto v : views())
+        out += v;
     return out;
 }
 

@@ -11,7 +11,7 @@
 // seen too. Entries written before the chain (the hand-kept ones) are legacy: reported as
 // unchained, never as broken.
 
-#include "util/error.hpp"
+#include "base/error.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -26,10 +26,10 @@ namespace qops::ledger {
 inline constexpr const char* k_zero_hash = "0000000000000000000000000000000000000000000000000000000000000000";
 
 struct EntryBlock {
-    std::string body;        // the text between ```yaml and ``` (each line ends with \n)
-    YAML::Node node;         // parsed body
-    std::string month;       // the section it is in ("2026-01")
-    size_t first_line = 0;   // 1-based line of the ```yaml fence
+    std::string body;      // the text between ```yaml and ``` (each line ends with \n)
+    YAML::Node node;       // parsed body
+    std::string month;     // the section it is in ("2026-01")
+    size_t first_line = 0; // 1-based line of the ```yaml fence
     std::string operation_id;
     std::optional<uint64_t> seq; // chain_seq, when chained
     std::string prev_hash;       // as written, unquoted
@@ -113,10 +113,7 @@ Splice splice_entry(std::string_view text, const std::string& month, const std::
                     const std::string& entry_hash);
 
 // splice_entry's result as one string.
-std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body,
-                         uint64_t seq, const std::string& entry_hash);
-
-// True when a value is valid UTF-8 (values must be, to be YAML).
-bool valid_utf8(const std::string& s);
+std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
+                         const std::string& entry_hash);
 
 } // namespace qops::ledger

@@ -1,6 +1,6 @@
 #include "policy/document.hpp"
 
-#include "util/crypto.hpp"
+#include "crypto/sha256.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -12,7 +12,9 @@ namespace {
 
 using json = nlohmann::json;
 
-Error invalid(const std::string& why) { return Error{ExitCode::usage, "invalid policy: " + why}; }
+Error invalid(const std::string& why) {
+    return usage_error("invalid policy: " + why);
+}
 
 bool valid_symbol(const std::string& s) {
     if (s.size() < 2 || s.size() > 20) return false;
@@ -28,14 +30,19 @@ Result<json> parse_strict(std::string_view text) {
     auto cb = [&](int depth, json::parse_event_t event, json& parsed) {
         (void)depth;
         switch (event) {
-        case json::parse_event_t::object_start: seen.emplace_back(); break;
-        case json::parse_event_t::object_end: seen.pop_back(); break;
+        case json::parse_event_t::object_start:
+            seen.emplace_back();
+            break;
+        case json::parse_event_t::object_end:
+            seen.pop_back();
+            break;
         case json::parse_event_t::key: {
             const auto& k = parsed.get_ref<const std::string&>();
             if (!seen.back().insert(k).second && duplicate.empty()) duplicate = k;
             break;
         }
-        default: break;
+        default:
+            break;
         }
         return true;
     };
@@ -53,13 +60,12 @@ Result<json> parse_strict(std::string_view text) {
 
 Result<Document> from_json(const json& j, bool stamped, int64_t* created_at, int64_t* valid_until) {
     if (!j.is_object()) return invalid("the document must be a JSON object");
-    static const std::set<std::string> k_input_fields{"policy_version", "universe", "leverage", "exit_owner",
-                                                      "generator", "valid_for_seconds"};
+    static const std::set<std::string> k_input_fields{"policy_version", "universe",  "leverage",
+                                                      "exit_owner",     "generator", "valid_for_seconds"};
     for (const auto& [key, value] : j.items()) {
         (void)value;
         const bool stamp = key == "created_at_epoch" || key == "valid_until_epoch";
-        if (!k_input_fields.count(key) && !(stamped && stamp))
-            return invalid(fmt::format("unknown field '{}'", key));
+        if (!k_input_fields.count(key) && !(stamped && stamp)) return invalid(fmt::format("unknown field '{}'", key));
     }
     Document d;
     if (!j.contains("policy_version")) return invalid("missing field 'policy_version'");
@@ -120,7 +126,8 @@ Result<Document> from_json(const json& j, bool stamped, int64_t* created_at, int
     }
     if (stamped) {
         for (const char* key : {"created_at_epoch", "valid_until_epoch"})
-            if (!j.contains(key) || !j[key].is_number_integer()) return invalid(fmt::format("'{}' must be an integer", key));
+            if (!j.contains(key) || !j[key].is_number_integer())
+                return invalid(fmt::format("'{}' must be an integer", key));
         *created_at = j["created_at_epoch"].get<int64_t>();
         *valid_until = j["valid_until_epoch"].get<int64_t>();
     }
@@ -140,7 +147,9 @@ json to_json(const Sealed& s) {
     return j;
 }
 
-Error integrity(const std::string& why) { return Error{ExitCode::integrity, why}; }
+Error integrity(const std::string& why) {
+    return integrity_error(why);
+}
 
 } // namespace
 
@@ -152,10 +161,12 @@ std::string format_leverage_range(double min, double max) {
     return one(min) + "-" + one(max);
 }
 
-std::string Sealed::leverage_range() const { return format_leverage_range(doc.leverage_min, doc.leverage_max); }
+std::string Sealed::leverage_range() const {
+    return format_leverage_range(doc.leverage_min, doc.leverage_max);
+}
 
 const std::vector<std::string>& required_fields() {
-    static const std::vector<std::string> k_fields{"policy_version", "policy_hash",   "valid_until_epoch",
+    static const std::vector<std::string> k_fields{"policy_version",   "policy_hash", "valid_until_epoch",
                                                    "created_at_epoch", "generator",   "universe_count",
                                                    "leverage_range",   "exit_owner",  "policy_json"};
     return k_fields;
@@ -188,7 +199,7 @@ Sealed seal(Document doc, int64_t now_epoch, const std::string& generator_fallba
     s.created_at_epoch = now_epoch;
     s.valid_until_epoch = now_epoch + s.doc.valid_for_seconds;
     s.policy_json = to_json(s).dump(); // nlohmann's object is a std::map: keys sorted, no whitespace
-    s.policy_hash = sha256_hex(s.policy_json);
+    s.policy_hash = crypto::sha256_hex(s.policy_json);
     return s;
 }
 
@@ -197,7 +208,7 @@ Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, i
     for (const auto& f : required_fields())
         if (!fields.count(f)) return integrity(fmt::format("policy is incomplete: field '{}' is missing", f));
     const std::string& pj = fields.at("policy_json");
-    const std::string actual = sha256_hex(pj);
+    const std::string actual = crypto::sha256_hex(pj);
     if (actual != fields.at("policy_hash"))
         return integrity(fmt::format("policy hash mismatch: stored {} but policy_json hashes to {}",
                                      fields.at("policy_hash").substr(0, 16), actual.substr(0, 16)));
@@ -215,7 +226,8 @@ Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, i
             return integrity(fmt::format("policy field '{}' disagrees with policy_json ('{}' vs '{}')", key,
                                          fields.at(key).substr(0, 64), value.substr(0, 64)));
     if (s.valid_until_epoch <= now_epoch)
-        return integrity(fmt::format("policy {} expired {} s ago", s.doc.policy_version, now_epoch - s.valid_until_epoch));
+        return integrity(
+            fmt::format("policy {} expired {} s ago", s.doc.policy_version, now_epoch - s.valid_until_epoch));
     return s;
 }
 

@@ -2,7 +2,7 @@
 // The policy document (CONTRACT.md, "Policy"): parsing with every field rule, the
 // canonical JSON that is stored and hashed, and the Redis hash fields derived from it.
 
-#include "util/error.hpp"
+#include "base/error.hpp"
 
 #include <cstdint>
 #include <map>

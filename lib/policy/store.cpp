@@ -1,6 +1,8 @@
 #include "policy/store.hpp"
 
-#include "util/crypto.hpp"
+#include "crypto/hex.hpp"
+
+#include "base/host.hpp"
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -9,10 +11,6 @@
 
 namespace qops::policy {
 namespace {
-
-Error reply_error(const std::string& what, const redis::Reply& r) {
-    return Error{ExitCode::unavailable, fmt::format("{}: Redis replied {}", what, r.str())};
-}
 
 constexpr const char* k_release_script =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
@@ -30,14 +28,13 @@ Result<void> save(redis::Client& redis, const Sealed& sealed) {
                                    hset,
                                    {"EXPIREAT", k_policy_key, std::to_string(sealed.valid_until_epoch)},
                                    {"EXEC"}});
-    if (!replies) return replies.error();
+    if (!replies) return with_context(Result<void>(replies.error()), "policy save");
     const auto& exec = replies->back();
-    if (redis::is_error_reply(exec)) return reply_error("policy save (EXEC)", exec);
-    if (!exec.is_array() || exec.size() != 3) return Error{ExitCode::unavailable, "policy save: transaction aborted"};
+    if (!exec.is_array() || exec.size() != 3) return unavailable("policy save: transaction aborted");
     for (size_t i = 0; i < exec.size(); ++i)
-        if (redis::is_error_reply(exec.element(i))) return reply_error("policy save", exec.element(i));
-    for (size_t i = 0; i + 1 < replies->size(); ++i)
-        if (redis::is_error_reply((*replies)[i])) return reply_error("policy save", (*replies)[i]);
+        if (exec.element(i).is_error())
+            return unavailable(fmt::format("policy save: Redis refused: {}", exec.element(i).str()),
+                               ErrorKind::refused);
     return {};
 }
 
@@ -54,13 +51,7 @@ std::vector<std::string> audit_command(const Sealed& sealed) {
     return cmd;
 }
 
-Result<std::string> audit_result(const redis::Reply& r) {
-    if (redis::is_error_reply(r)) return reply_error("audit XADD", r);
-    return std::string(r.str());
-}
-
-Result<std::map<std::string, std::string>> fields_result(const redis::Reply& r) {
-    if (redis::is_error_reply(r)) return reply_error(std::string("HGETALL ") + k_policy_key, r);
+std::map<std::string, std::string> fields_of(const redis::Reply& r) {
     std::map<std::string, std::string> out;
     for (size_t i = 0; i + 1 < r.size(); i += 2)
         out.emplace(std::string(r.element(i).str()), std::string(r.element(i + 1).str()));
@@ -72,19 +63,18 @@ Result<std::map<std::string, std::string>> fields_result(const redis::Reply& r) 
 Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed) {
     auto r = redis.command(audit_command(sealed));
     if (!r) return r.error();
-    return audit_result(*r);
+    return std::string(r->str());
 }
 
 Result<std::map<std::string, std::string>> read_fields(redis::Client& redis) {
     auto r = redis.command({"HGETALL", k_policy_key});
     if (!r) return r.error();
-    return fields_result(*r);
+    return fields_of(*r);
 }
 
 AuditAndReadBack publish_audit_and_read_back(redis::Client& redis, const Sealed& sealed) {
-    auto replies = redis.pipeline({audit_command(sealed), {"HGETALL", k_policy_key}});
-    if (!replies) return {replies.error(), replies.error()};
-    return {audit_result((*replies)[0]), fields_result((*replies)[1])};
+    // Two calls, not a pipeline: a refused audit XADD (say, a NOPERM) must not hide the read-back.
+    return {publish_audit(redis, sealed), read_fields(redis)};
 }
 
 Result<Sealed> load(redis::Client& redis, int64_t now_epoch) {
@@ -97,17 +87,15 @@ std::string make_lock_token() {
     // The token only has to be unique among lock holders; getrandom(2) avoids setting up
     // OpenSSL's DRBG for 8 bytes.
     unsigned char rnd[8];
-    if (::getrandom(rnd, sizeof rnd, 0) != static_cast<ssize_t>(sizeof rnd)) throw std::runtime_error("getrandom failed");
-    char host[256] = "unknown";
-    ::gethostname(host, sizeof host - 1);
-    return fmt::format("{}:{}:{}", host, ::getpid(), to_hex(rnd, sizeof rnd));
+    if (::getrandom(rnd, sizeof rnd, 0) != static_cast<ssize_t>(sizeof rnd))
+        throw Failure(ExitCode::unavailable, fmt::format("getrandom: {}", errno_text(errno)));
+    return fmt::format("{}:{}:{}", hostname(), ::getpid(), crypto::to_hex(rnd, sizeof rnd));
 }
 
 Result<LockAttempt> RefreshLock::acquire(redis::Client& redis, std::chrono::milliseconds ttl) {
     std::string token = make_lock_token();
     auto r = redis.command({"SET", k_lock_key, token, "NX", "PX", std::to_string(ttl.count())});
     if (!r) return r.error();
-    if (redis::is_error_reply(*r)) return reply_error("lock SET", *r);
     LockAttempt a;
     if (r->is_string() && r->str() == "OK") {
         a.lock = RefreshLock(std::move(token));
@@ -122,7 +110,6 @@ Result<LockAttempt> RefreshLock::acquire(redis::Client& redis, std::chrono::mill
 Result<bool> RefreshLock::release(redis::Client& redis) {
     auto r = redis.command({"EVAL", k_release_script, "1", k_lock_key, m_token});
     if (!r) return r.error();
-    if (redis::is_error_reply(*r)) return reply_error("lock release", *r);
     return r->is_integer() && r->integer() == 1;
 }
 

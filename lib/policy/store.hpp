@@ -27,7 +27,7 @@ Result<std::string> publish_audit(redis::Client& redis, const Sealed& sealed);
 Result<std::map<std::string, std::string>> read_fields(redis::Client& redis);
 
 struct AuditAndReadBack {
-    Result<std::string> audit_id;                 // the XADD's entry id or why it failed
+    Result<std::string> audit_id;                      // the XADD's entry id or why it failed
     Result<std::map<std::string, std::string>> fields; // HGETALL after the save
 };
 // publish_audit and read_fields in one round trip (after a successful save).

@@ -9,13 +9,19 @@ namespace qops::redis {
 namespace {
 
 timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv {};
+    timeval tv{};
     tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
     tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
     return tv;
 }
 
-Error unavailable(std::string message) { return Error{ExitCode::unavailable, std::move(message)}; }
+bool timed_out(const redisContext* ctx) {
+    return ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+Error refused(std::string_view command, std::string_view message) {
+    return unavailable(fmt::format("Redis {} refused: {}", command, message), ErrorKind::refused);
+}
 
 struct RawConnection {
     std::unique_ptr<redisContext, void (*)(redisContext*)> ctx{nullptr, redisFree};
@@ -24,14 +30,17 @@ struct RawConnection {
 Result<RawConnection> open_endpoint(const Endpoint& ep, std::chrono::milliseconds timeout) {
     RawConnection c;
     c.ctx.reset(redisConnectWithTimeout(ep.host.c_str(), ep.port, to_timeval(timeout)));
-    if (!c.ctx) return unavailable("cannot allocate Redis context");
+    if (!c.ctx) throw std::bad_alloc();
     if (c.ctx->err != 0)
-        return unavailable(fmt::format("cannot connect to Redis at {}:{}: {}", ep.host, ep.port, c.ctx->errstr));
+        return unavailable(fmt::format("cannot connect to Redis at {}:{}: {}", ep.host, ep.port, c.ctx->errstr),
+                           timed_out(c.ctx.get()) ? ErrorKind::timeout : ErrorKind::io);
     if (redisSetTimeout(c.ctx.get(), to_timeval(timeout)) != REDIS_OK)
         return unavailable(fmt::format("cannot set Redis timeout: {}", c.ctx->errstr));
     return c;
 }
 
+// One command on a raw connection (discovery, before a Client exists). An error reply is
+// an Error (refused).
 Result<ReplyPtr> raw_command(redisContext* ctx, const std::vector<std::string>& args, const std::string& where) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -39,19 +48,22 @@ Result<ReplyPtr> raw_command(redisContext* ctx, const std::vector<std::string>& 
         argv.push_back(a.data());
         lens.push_back(a.size());
     }
-    ReplyPtr r(static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    ReplyPtr r(
+        static_cast<redisReply*>(redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
     if (!r) {
-        const bool timeout = ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
+        const bool timeout = timed_out(ctx);
         return unavailable(fmt::format("Redis {} {}: {}", where, timeout ? "timed out" : "failed",
-                                       timeout ? "no reply within the timeout" : ctx->errstr));
+                                       timeout ? "no reply within the timeout" : ctx->errstr),
+                           timeout ? ErrorKind::timeout : ErrorKind::io);
     }
+    if (r->type == REDIS_REPLY_ERROR) return refused(where, std::string_view(r->str, r->len));
     return r;
 }
 
 // Resolves the current master through the sentinels (Sentinel client specification:
 // ask each sentinel in turn with a short timeout, then confirm the address with ROLE).
-Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options, const std::optional<std::string>& password,
-                                 RawConnection& master) {
+Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options,
+                                 const std::optional<std::string>& password, RawConnection& master) {
     bool any_sentinel = false;
     std::string last_error;
     const auto sentinel_timeout = std::min(options.timeout, k_sentinel_timeout);
@@ -63,6 +75,7 @@ Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options, 
         }
         auto r = raw_command(conn->ctx.get(), {"SENTINEL", "get-master-addr-by-name", url.master_name}, "SENTINEL");
         if (!r) {
+            any_sentinel = any_sentinel || r.error().kind == ErrorKind::refused; // it answered
             last_error = r.error().message;
             continue;
         }
@@ -85,9 +98,8 @@ Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options, 
             if (!url.user.empty()) auth.push_back(url.user);
             auth.push_back(*password);
             auto a = raw_command(m->ctx.get(), auth, "AUTH");
-            if (!a || (*a)->type == REDIS_REPLY_ERROR) {
-                last_error = a ? fmt::format("AUTH at {}:{} failed: {}", ep.host, ep.port, (*a)->str)
-                               : a.error().message;
+            if (!a) {
+                last_error = fmt::format("at {}:{}: {}", ep.host, ep.port, a.error().message);
                 continue;
             }
         }
@@ -114,10 +126,11 @@ Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options, 
 } // namespace
 
 Error Client::io_error(std::string_view what) const {
-    const bool timeout = m_ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK);
-    if (timeout) return unavailable(fmt::format("Redis {} timed out at {}", what, m_description));
+    if (timed_out(m_ctx.get()))
+        return unavailable(fmt::format("Redis {} timed out at {}", what, m_description), ErrorKind::timeout);
     return unavailable(fmt::format("Redis {} failed at {}: {}", what, m_description,
-                                   m_ctx->errstr[0] != '\0' ? m_ctx->errstr : "connection lost"));
+                                   m_ctx->errstr[0] != '\0' ? m_ctx->errstr : "connection lost"),
+                       ErrorKind::io);
 }
 
 Result<Client> Client::connect(const Url& url, const ConnectOptions& options) {
@@ -136,9 +149,10 @@ Result<Client> Client::connect(const Url& url, const ConnectOptions& options) {
     }
     case Url::Kind::unix_socket: {
         conn.ctx.reset(redisConnectUnixWithTimeout(url.socket_path.c_str(), to_timeval(options.timeout)));
-        if (!conn.ctx) return unavailable("cannot allocate Redis context");
+        if (!conn.ctx) throw std::bad_alloc();
         if (conn.ctx->err != 0)
-            return unavailable(fmt::format("cannot connect to Redis at {}: {}", url.socket_path, conn.ctx->errstr));
+            return unavailable(fmt::format("cannot connect to Redis at {}: {}", url.socket_path, conn.ctx->errstr),
+                               ErrorKind::io);
         if (redisSetTimeout(conn.ctx.get(), to_timeval(options.timeout)) != REDIS_OK)
             return unavailable(fmt::format("cannot set Redis timeout: {}", conn.ctx->errstr));
         where = url.socket_path;
@@ -157,16 +171,11 @@ Result<Client> Client::connect(const Url& url, const ConnectOptions& options) {
         std::vector<std::string> auth{"AUTH"};
         if (!url.user.empty()) auth.push_back(url.user);
         auth.push_back(**password);
-        auto r = client.command(auth);
-        if (!r) return r.error();
-        if (is_error_reply(*r))
-            return unavailable(fmt::format("Redis authentication failed at {}: {}", where, r->str()));
+        if (auto r = client.command(auth); !r)
+            return with_context(Result<Client>(r.error()), fmt::format("Redis authentication at {}", where));
     }
-    if (url.db != 0) {
-        auto r = client.command({"SELECT", std::to_string(url.db)});
-        if (!r) return r.error();
-        if (is_error_reply(*r)) return unavailable(fmt::format("Redis SELECT {} failed: {}", url.db, r->str()));
-    }
+    if (url.db != 0)
+        if (auto r = client.command({"SELECT", std::to_string(url.db)}); !r) return r.error();
     // CLIENT SETNAME (for CLIENT LIST) is queued and rides with the first command;
     // its reply is ignored so an ACL user without CLIENT rights still works.
     if (!options.client_name.empty()) client.m_pending_name = options.client_name;
@@ -179,9 +188,10 @@ Result<Reply> Client::command(const std::vector<std::string>& args) {
         if (!replies) return replies.error();
         return std::move(replies->front());
     }
-    auto r = raw_command(m_ctx.get(), args, args.empty() ? "command" : args.front());
+    const std::string name = args.empty() ? "command" : args.front();
+    auto r = raw_command(m_ctx.get(), args, name);
     if (!r) {
-        if (m_ctx->err != 0) return io_error(args.empty() ? "command" : args.front());
+        if (m_ctx->err != 0) return io_error(name);
         return r.error();
     }
     return Reply(std::move(*r));
@@ -217,6 +227,9 @@ Result<std::vector<Reply>> Client::pipeline(const std::vector<std::vector<std::s
         if (redisGetReply(m_ctx.get(), &raw) != REDIS_OK || raw == nullptr) return io_error(commands[i].front());
         replies.emplace_back(ReplyPtr(static_cast<redisReply*>(raw)));
     }
+    // All replies are read first, so the connection stays in step for the next call.
+    for (size_t i = 0; i < commands.size(); ++i)
+        if (replies[i].is_error()) return refused(commands[i].front(), replies[i].str());
     return replies;
 }
 

@@ -1,10 +1,11 @@
 #pragma once
 // A synchronous Redis client over hiredis with bounded connect and command timeouts.
-// Every failure is a value: Error{unavailable} for connection, I/O and timeouts,
-// Error{unavailable} with "reply error" for an error reply (WRONGTYPE, NOPERM, ...).
+// Every failure is a value of kind timeout (no reply in time), io (connection lost or
+// refused) or refused (an error reply: WRONGTYPE, NOPERM, NOSCRIPT ...): a Reply is
+// never an error reply, except inside the array a transaction's EXEC returns.
 
+#include "base/error.hpp"
 #include "redis/url.hpp"
-#include "util/error.hpp"
 
 #include <hiredis/hiredis.h>
 
@@ -33,6 +34,7 @@ public:
     bool is_array() const { return m_r->type == REDIS_REPLY_ARRAY; }
     bool is_string() const { return m_r->type == REDIS_REPLY_STRING || m_r->type == REDIS_REPLY_STATUS; }
     bool is_integer() const { return m_r->type == REDIS_REPLY_INTEGER; }
+    bool is_error() const { return m_r->type == REDIS_REPLY_ERROR; }
     std::string_view str() const { return {m_r->str, m_r->len}; }
     long long integer() const { return m_r->integer; }
     size_t size() const { return is_array() ? m_r->elements : 0; }
@@ -56,10 +58,10 @@ public:
     // Connects (sentinel discovery, AUTH, SELECT) with bounded time.
     static Result<Client> connect(const Url& url, const ConnectOptions& options = {});
 
-    // Sends one command; arguments are binary-safe.
+    // Sends one command; arguments are binary-safe. An error reply is an Error (refused).
     Result<Reply> command(const std::vector<std::string>& args);
-    // Sends several commands in one round trip and returns their replies in order.
-    // The first I/O failure fails the whole call; error replies are returned as replies.
+    // Sends several commands in one round trip and returns their replies in order. Every
+    // reply is read; the first I/O failure or error reply fails the whole call.
     Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
 
     const std::string& description() const noexcept { return m_description; }
@@ -86,8 +88,5 @@ std::string url_from_env_or(const std::string& flag_value);
 
 // The command timeout from $QUANTUM_REDIS_TIMEOUT_MS, else k_default_timeout.
 std::chrono::milliseconds timeout_from_env();
-
-// True when a reply is an error reply.
-inline bool is_error_reply(const Reply& r) { return r.type() == REDIS_REPLY_ERROR; }
 
 } // namespace qops::redis

@@ -1,6 +1,6 @@
 #include "redis/url.hpp"
 
-#include "util/atomic_file.hpp"
+#include "base/file.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -10,7 +10,9 @@
 namespace qops::redis {
 namespace {
 
-Error bad(const std::string& why) { return Error{ExitCode::usage, "invalid Redis URL: " + why}; }
+Error bad(const std::string& why) {
+    return Error{ExitCode::usage, "invalid Redis URL: " + why};
+}
 
 bool parse_int(std::string_view s, int& out, int lo, int hi) {
     if (s.empty()) return false;
@@ -93,13 +95,16 @@ Result<std::string_view> take_query(std::string_view rest, int& db) {
 
 std::string Url::redacted() const {
     switch (kind) {
-    case Kind::unix_socket: return fmt::format("unix://{}?db={}", socket_path, db);
+    case Kind::unix_socket:
+        return fmt::format("unix://{}?db={}", socket_path, db);
     case Kind::sentinel: {
         std::string hosts;
-        for (const auto& s : sentinels) hosts += fmt::format("{}{}:{}", hosts.empty() ? "" : ",", s.host, s.port);
+        for (const auto& s : sentinels)
+            hosts += fmt::format("{}{}:{}", hosts.empty() ? "" : ",", s.host, s.port);
         return fmt::format("sentinel://{}/{}?db={}", hosts, master_name, db);
     }
-    case Kind::tcp: break;
+    case Kind::tcp:
+        break;
     }
     std::string auth;
     if (!user.empty() || password) auth = fmt::format("{}{}@", user, password ? ":***" : "");
@@ -162,7 +167,8 @@ Result<std::optional<std::string>> resolve_password(const Url& url) {
     if (url.password) return std::optional<std::string>(*url.password);
     // An empty file means "no password" (the units' empty SetCredential= fallback).
     auto strip = [](std::string s) -> std::optional<std::string> {
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+        while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+            s.pop_back();
         if (s.empty()) return std::nullopt;
         return s;
     };

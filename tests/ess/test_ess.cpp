@@ -1,8 +1,8 @@
-#include "ess/jobs.hpp"
 #include "ess/latch.hpp"
-#include "ess/systemd_bus.hpp"
+#include "ess/units.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
+#include "systemd/bus.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -23,7 +23,7 @@ TEST_CASE("ess latch: written atomically, read back, removed") {
     auto latch = read_latch(path);
     REQUIRE(latch.ok());
     REQUIRE(latch->has_value());
-    CHECK((*latch)->reason == "runaway orders"); // one line, whatever was typed
+    CHECK((*latch)->reason == "runaway\norders"); // stored on one line, read back as typed
     CHECK((*latch)->who == "alice");
     CHECK((*latch)->when == "2026-01-28T01:41:58Z");
     struct stat st {};
@@ -39,14 +39,12 @@ TEST_CASE("ess latch: a hand-made latch (touch, echo) still counts") {
     const std::string path = tmp.write("ESS_ON", "stop everything now\n");
     auto latch = read_latch(path);
     REQUIRE(latch->has_value());
-    CHECK((*latch)->reason == "stop everything now ");
+    CHECK((*latch)->reason == "stop everything now");
     tmp.write("empty", "");
     CHECK(read_latch(tmp.file("empty"))->has_value());
 }
 
 TEST_CASE("ess units: flags, environment, defaults, names") {
-    CHECK(unit_name("quantum-execution") == "quantum-execution.service");
-    CHECK(unit_name("quantum-x.scope") == "quantum-x.scope");
     ::unsetenv("QUANTUM_ESS_UNITS");
     CHECK(resolve_units({}) == default_units());
     CHECK(default_units().size() == 4);

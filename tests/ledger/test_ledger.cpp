@@ -18,16 +18,19 @@
 
 using namespace qops;
 using namespace qops::ledger;
-using qops::test::TempDir;
 using qops::test::slurp;
+using qops::test::TempDir;
 
 namespace {
 
-std::string seed_path() { return std::string(QOPS_TEST_DATA_DIR) + "/ledger/seed_OPS_CHANGELOG.md"; }
+std::string seed_path() {
+    return std::string(QOPS_TEST_DATA_DIR) + "/ledger/seed_OPS_CHANGELOG.md";
+}
 
 std::vector<std::string> base_args(const std::string& ledger) {
-    return {"ops-ledger-append", "--ledger", ledger, "--name", "Deploy", "--risk-class", "LOW_RISK_CONFIG",
-            "--blast-radius", "repository only", "--summary", "a change", "--outcome", "SUCCESS"};
+    return {"ops-ledger-append", "--ledger",        ledger,           "--name",          "Deploy",
+            "--risk-class",      "LOW_RISK_CONFIG", "--blast-radius", "repository only", "--summary",
+            "a change",          "--outcome",       "SUCCESS"};
 }
 
 test::RunResult append_entry(const std::string& ledger, std::vector<std::string> extra = {}) {
@@ -42,7 +45,9 @@ Ledger parsed(const std::string& path) {
     return *l;
 }
 
-test::RunResult verify_cmd(const std::string& ledger) { return test::run({"ops-ledger-append", "--ledger", ledger, "--verify"}); }
+test::RunResult verify_cmd(const std::string& ledger) {
+    return test::run({"ops-ledger-append", "--ledger", ledger, "--verify"});
+}
 
 } // namespace
 
@@ -52,7 +57,8 @@ TEST_CASE("ledger: the seed's hand-kept file parses completely") {
     CHECK(l.entries[0].operation_id == "OPS-2026-01-28-001");
     CHECK(l.entries[6].operation_id == "OPS-2026-01-27-001");
     // Comma-joined services, a loose value with ": ", '|' blocks and '#' comments after list items.
-    CHECK(l.entries[2].node["allowed_services"][0].as<std::string>() == "quantum-portfolio-risk-governor,quantum-governor");
+    CHECK(l.entries[2].node["allowed_services"][0].as<std::string>() ==
+          "quantum-portfolio-risk-governor,quantum-governor");
     CHECK(l.entries[1].node["blast_radius"].as<std::string>().find("Fail-safe: stale cache") != std::string::npos);
     CHECK(l.entries[2].node["metrics_snapshot"].as<std::string>() == "# http://localhost:8049/metrics: FAILED\n");
     CHECK(l.entries[4].node["commits"][0].as<std::string>() == "b556c2d8");
@@ -136,11 +142,31 @@ TEST_CASE("ledger: entries are counted in the month sections only; ids continue 
 TEST_CASE("ledger: hard values read back equal with a YAML parser") {
     TempDir tmp;
     const std::string ledger = tmp.write("L.md", "# Ledger\n\n---\n\n## Template\n");
-    const std::vector<std::string> values{"line one\nline two\n  indented", "key: value with: colons", "\"double\" and 'single'",
-                                          "hash # not a comment", "#starts with hash", "- leading dash", "* star",
-                                          "&anchor", "yes", "null", "1e3", "0x1F", "2026-01-28", "~", "on",
-                                          std::string(3000, 'x') + " long", " leading space", "trailing:", "tab\there",
-                                          "unicode é 日本 ✅", "[not, a, list]", "{not: a map}", "!tag", "%percent", "@at"};
+    const std::vector<std::string> values{"line one\nline two\n  indented",
+                                          "key: value with: colons",
+                                          "\"double\" and 'single'",
+                                          "hash # not a comment",
+                                          "#starts with hash",
+                                          "- leading dash",
+                                          "* star",
+                                          "&anchor",
+                                          "yes",
+                                          "null",
+                                          "1e3",
+                                          "0x1F",
+                                          "2026-01-28",
+                                          "~",
+                                          "on",
+                                          std::string(3000, 'x') + " long",
+                                          " leading space",
+                                          "trailing:",
+                                          "tab\there",
+                                          "unicode é 日本 ✅",
+                                          "[not, a, list]",
+                                          "{not: a map}",
+                                          "!tag",
+                                          "%percent",
+                                          "@at"};
     for (const auto& v : values) {
         auto r = append_entry(ledger, {"--notes", v, "--objective", v});
         INFO(v);
@@ -159,12 +185,18 @@ TEST_CASE("ledger: missing or invalid required flags exit 2 and leave the file u
     std::filesystem::copy_file(seed_path(), ledger);
     const std::string before = slurp(ledger);
     const std::vector<std::vector<std::string>> bad{
-        {"ops-ledger-append", "--ledger", ledger, "--name", "x", "--risk-class", "READ_ONLY", "--blast-radius", "b", "--summary", "s"},
-        {"ops-ledger-append", "--ledger", ledger, "--risk-class", "READ_ONLY", "--blast-radius", "b", "--summary", "s", "--outcome", "SUCCESS"},
-        {"ops-ledger-append", "--ledger", ledger, "--name", "x", "--risk-class", "YOLO", "--blast-radius", "b", "--summary", "s", "--outcome", "SUCCESS"},
-        {"ops-ledger-append", "--ledger", ledger, "--name", "x", "--risk-class", "READ_ONLY", "--blast-radius", "b", "--summary", "s", "--outcome", "MAYBE"},
-        {"ops-ledger-append", "--ledger", ledger, "--name", "bad \xff utf8", "--risk-class", "READ_ONLY", "--blast-radius", "b", "--summary", "s", "--outcome", "SUCCESS"},
-        {"ops-ledger-append", "--ledger", ledger, "--rollback-of", "OPS-1999-01-01-001", "--name", "x", "--risk-class", "READ_ONLY", "--blast-radius", "b", "--summary", "s"},
+        {"ops-ledger-append", "--ledger", ledger, "--name", "x", "--risk-class", "READ_ONLY", "--blast-radius", "b",
+         "--summary", "s"},
+        {"ops-ledger-append", "--ledger", ledger, "--risk-class", "READ_ONLY", "--blast-radius", "b", "--summary", "s",
+         "--outcome", "SUCCESS"},
+        {"ops-ledger-append", "--ledger", ledger, "--name", "x", "--risk-class", "YOLO", "--blast-radius", "b",
+         "--summary", "s", "--outcome", "SUCCESS"},
+        {"ops-ledger-append", "--ledger", ledger, "--name", "x", "--risk-class", "READ_ONLY", "--blast-radius", "b",
+         "--summary", "s", "--outcome", "MAYBE"},
+        {"ops-ledger-append", "--ledger", ledger, "--name", "bad \xff utf8", "--risk-class", "READ_ONLY",
+         "--blast-radius", "b", "--summary", "s", "--outcome", "SUCCESS"},
+        {"ops-ledger-append", "--ledger", ledger, "--rollback-of", "OPS-1999-01-01-001", "--name", "x", "--risk-class",
+         "READ_ONLY", "--blast-radius", "b", "--summary", "s"},
         {"ops-ledger-append", "--ledger", ledger, "--bogus"},
     };
     for (const auto& args : bad) {
@@ -202,9 +234,13 @@ TEST_CASE("ledger: 32 processes appending at once give 32 distinct consecutive i
     std::vector<std::thread> ts;
     std::vector<int> codes(32, -1);
     for (int i = 0; i < 32; ++i)
-        ts.emplace_back([&, i] { codes[static_cast<size_t>(i)] = append_entry(ledger, {"--notes", "writer " + std::to_string(i)}).exit_code; });
-    for (auto& t : ts) t.join();
-    for (int c : codes) CHECK(c == 0);
+        ts.emplace_back([&, i] {
+            codes[static_cast<size_t>(i)] = append_entry(ledger, {"--notes", "writer " + std::to_string(i)}).exit_code;
+        });
+    for (auto& t : ts)
+        t.join();
+    for (int c : codes)
+        CHECK(c == 0);
     auto l = parsed(ledger);
     REQUIRE(l.entries.size() == 39);
     std::set<std::string> ids, notes;
@@ -232,7 +268,8 @@ TEST_CASE("ledger: a writer killed with SIGKILL never leaves a file that fails t
             std::vector<char*> argv;
             const std::string exe = test::tool_path("ops-ledger-append");
             args[0] = exe;
-            for (auto& a : args) argv.push_back(a.data());
+            for (auto& a : args)
+                argv.push_back(a.data());
             argv.push_back(nullptr);
             ::execv(exe.c_str(), argv.data());
             ::_exit(127);
@@ -264,7 +301,10 @@ TEST_CASE("ledger: a full disk gives exit 3 and the old file intact") {
     std::filesystem::copy_file(seed_path(), ledger); // ~11 KiB of 32
     const std::string before = slurp(ledger);
     // Fill the rest of the filesystem.
-    { std::ofstream fill(dir + "/filler", std::ios::binary); fill << std::string(64 * 1024, 'x'); }
+    {
+        std::ofstream fill(dir + "/filler", std::ios::binary);
+        fill << std::string(64 * 1024, 'x');
+    }
     auto r = append_entry(ledger, {"--notes", std::string(8000, 'n')});
     INFO(r.err);
     CHECK(r.exit_code == 3);
@@ -277,7 +317,8 @@ TEST_CASE("ledger: --verify catches an edited value, a removed entry and a reord
     TempDir tmp;
     const std::string ledger = tmp.file("L.md");
     std::filesystem::copy_file(seed_path(), ledger);
-    for (int i = 0; i < 4; ++i) REQUIRE(append_entry(ledger, {"--notes", "entry " + std::to_string(i)}).exit_code == 0);
+    for (int i = 0; i < 4; ++i)
+        REQUIRE(append_entry(ledger, {"--notes", "entry " + std::to_string(i)}).exit_code == 0);
     REQUIRE(verify_cmd(ledger).exit_code == 0);
     const std::string good = slurp(ledger);
     auto blocks = [&](const std::string& text) {
@@ -323,8 +364,8 @@ TEST_CASE("ledger: --verify catches an edited value, a removed entry and a reord
         const auto b = blocks(good);
         const std::string first = good.substr(b[1].first, b[1].second - b[1].first);
         const std::string second = good.substr(b[2].first, b[2].second - b[2].first);
-        std::string t = good.substr(0, b[1].first) + second + good.substr(b[1].second, b[2].first - b[1].second) + first +
-                        good.substr(b[2].second);
+        std::string t = good.substr(0, b[1].first) + second + good.substr(b[1].second, b[2].first - b[1].second) +
+                        first + good.substr(b[2].second);
         expect_broken(t, "reordered");
     }
 }

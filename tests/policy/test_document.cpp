@@ -1,5 +1,5 @@
+#include "crypto/sha256.hpp"
 #include "policy/document.hpp"
-#include "util/crypto.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -60,7 +60,9 @@ TEST_CASE("policy document: every field rule") {
         CHECK(r.error().code == ExitCode::usage);
         CHECK_THAT(r.error().message, Catch::Contains("not JSON"));
     }
-    SECTION("not an object") { expect_invalid(json::array({1, 2}), "JSON object"); }
+    SECTION("not an object") {
+        expect_invalid(json::array({1, 2}), "JSON object");
+    }
     SECTION("unknown top-level field") {
         auto d = sample();
         d["max_position"] = 3;
@@ -179,7 +181,7 @@ TEST_CASE("policy document: sealing gives canonical JSON and its SHA-256") {
     Sealed s = seal(*doc, 1770080983, "fallback");
     CHECK(s.created_at_epoch == 1770080983);
     CHECK(s.valid_until_epoch == 1770080983 + 3600);
-    CHECK(s.policy_hash == qops::sha256_hex(s.policy_json));
+    CHECK(s.policy_hash == qops::crypto::sha256_hex(s.policy_json));
     CHECK(s.policy_json ==
           R"({"created_at_epoch":1770080983,"exit_owner":"exitbrain_v3_5","generator":"generate_sample_policy",)"
           R"("leverage":{"max":15.0,"min":6.0},"policy_version":"1.0.0-ai-sample",)"
@@ -258,8 +260,8 @@ TEST_CASE("policy document: stored fields are verified fail-closed") {
         CHECK(r.error().code == ExitCode::integrity);
     }
     SECTION("a summary field that disagrees with the document (a mixed hash)") {
-        for (const char* name : {"policy_version", "valid_until_epoch", "universe_count", "leverage_range", "exit_owner",
-                                 "generator", "created_at_epoch"}) {
+        for (const char* name : {"policy_version", "valid_until_epoch", "universe_count", "leverage_range",
+                                 "exit_owner", "generator", "created_at_epoch"}) {
             auto f = fields;
             f[name] = f[name] + "9";
             auto r = verify_fields(f, t0);
@@ -279,7 +281,7 @@ TEST_CASE("policy document: stored fields are verified fail-closed") {
     SECTION("policy_json consistent with its hash but not a valid policy") {
         auto f = fields;
         f["policy_json"] = R"({"policy_version":"x"})";
-        f["policy_hash"] = qops::sha256_hex(f["policy_json"]);
+        f["policy_hash"] = qops::crypto::sha256_hex(f["policy_json"]);
         auto r = verify_fields(f, t0);
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == ExitCode::integrity);

@@ -78,10 +78,22 @@ TEST_CASE("redis client: commands, pipelines and error replies") {
     CHECK(get->str() == std::string("bin\0ary", 7));
     // SELECT applied: db 0 does not have it.
     CHECK(server.cmd({"EXISTS", "k"}).integer() == 0);
-    auto replies = c->pipeline({{"INCR", "n"}, {"INCR", "n"}, {"HGET", "k", "f"}});
+    auto replies = c->pipeline({{"INCR", "n"}, {"INCR", "n"}});
     REQUIRE(replies.ok());
     CHECK((*replies)[1].integer() == 2);
-    CHECK(is_error_reply((*replies)[2])); // WRONGTYPE is a reply, not an I/O failure
+    // An error reply is an error of kind refused, not an I/O failure, and the connection
+    // stays in step: every reply of the pipeline was read.
+    auto refused = c->pipeline({{"INCR", "n"}, {"HGET", "k", "f"}, {"INCR", "n"}});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::refused);
+    CHECK(refused.error().code == ExitCode::unavailable);
+    CHECK_THAT(refused.error().message, Catch::Contains("WRONGTYPE"));
+    auto single = c->command({"HGET", "k", "f"});
+    REQUIRE_FALSE(single.ok());
+    CHECK(single.error().kind == ErrorKind::refused);
+    auto after = c->command({"GET", "n"});
+    REQUIRE(after.ok());
+    CHECK(after->str() == "4"); // the refused pipeline still ran its other commands
 }
 
 TEST_CASE("redis client: failures are bounded and classified as unavailable") {

@@ -20,7 +20,8 @@ namespace qops::test {
 Background::Background(const std::vector<std::string>& argv, const std::string& log_path) {
     std::vector<std::string> args = argv;
     std::vector<char*> cargv;
-    for (auto& a : args) cargv.push_back(a.data());
+    for (auto& a : args)
+        cargv.push_back(a.data());
     cargv.push_back(nullptr);
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -43,7 +44,7 @@ bool wait_for_port(int port, int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {
         int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr {};
+        sockaddr_in addr{};
         addr.sin_family = AF_INET;
         addr.sin_port = htons(static_cast<uint16_t>(port));
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -19,7 +19,7 @@ namespace qops::test {
 
 int free_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr {};
+    sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
@@ -46,7 +46,9 @@ RedisServer::~RedisServer() {
     }
 }
 
-std::string RedisServer::url(int db) const { return "redis://127.0.0.1:" + std::to_string(m_port) + "/" + std::to_string(db); }
+std::string RedisServer::url(int db) const {
+    return "redis://127.0.0.1:" + std::to_string(m_port) + "/" + std::to_string(db);
+}
 
 void RedisServer::start() {
     const std::string conf = m_dir.file("redis.conf");
@@ -55,12 +57,14 @@ void RedisServer::start() {
         c << "bind 127.0.0.1\nport " << m_port << "\ndir " << m_dir.path() << "\nsave \"\"\n"
           << "daemonize no\nlogfile " << m_dir.file("redis.log") << "\nprotected-mode no\n";
         if (m_options.persistent) c << "appendonly yes\nappendfsync always\n";
-        for (const auto& line : m_options.extra) c << line << "\n";
+        for (const auto& line : m_options.extra)
+            c << line << "\n";
     }
     std::string exe = "redis-server";
     std::vector<std::string> args{exe, conf};
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
     pid_t pid = -1;
     if (::posix_spawnp(&pid, "redis-server", nullptr, nullptr, argv.data(), environ) != 0)
@@ -73,7 +77,9 @@ void RedisServer::start() {
         if (c) {
             auto r = c->command({"PING"});
             // With requirepass the server is up when it asks for authentication.
-            if (r && (r->str() == "PONG" || r->str().substr(0, 6) == "NOAUTH")) return;
+            if (r && r->str() == "PONG") return;
+            if (!r && r.error().kind == ErrorKind::refused && r.error().message.find("NOAUTH") != std::string::npos)
+                return;
         }
         int status = 0;
         if (::waitpid(m_pid, &status, WNOHANG) == m_pid) {

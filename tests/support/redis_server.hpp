@@ -12,8 +12,8 @@
 namespace qops::test {
 
 struct RedisServerOptions {
-    bool persistent = false;           // appendonly + fsync always: data survives kill -9
-    std::vector<std::string> extra;    // extra "directive value" config lines
+    bool persistent = false;        // appendonly + fsync always: data survives kill -9
+    std::vector<std::string> extra; // extra "directive value" config lines
 };
 
 class RedisServer {
@@ -32,11 +32,11 @@ public:
     // Runs one command and returns the reply (throws on I/O failure).
     redis::Reply cmd(const std::vector<std::string>& args) const;
 
-    void kill9();      // SIGKILL, as a crash
-    void stop();       // SIGTERM and wait
-    void start();      // (re)start on the same port and directory
-    void pause();      // SIGSTOP
-    void resume();     // SIGCONT
+    void kill9();  // SIGKILL, as a crash
+    void stop();   // SIGTERM and wait
+    void start();  // (re)start on the same port and directory
+    void pause();  // SIGSTOP
+    void resume(); // SIGCONT
     bool running() const noexcept { return m_pid > 0; }
     pid_t pid() const noexcept { return m_pid; }
 

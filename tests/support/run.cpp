@@ -16,7 +16,9 @@ extern char** environ;
 
 namespace qops::test {
 
-std::string tool_path(const std::string& name) { return std::string(QOPS_BIN_DIR) + "/" + name; }
+std::string tool_path(const std::string& name) {
+    return std::string(QOPS_BIN_DIR) + "/" + name;
+}
 
 RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
     std::string exe = argv.at(0);
@@ -30,17 +32,22 @@ RunResult run(const std::vector<std::string>& argv, const RunOptions& options) {
         auto eq = kv.find('=');
         if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    for (const auto& k : options.unset_env) env.erase(k);
-    for (const auto& [k, v] : options.env) env[k] = v;
+    for (const auto& k : options.unset_env)
+        env.erase(k);
+    for (const auto& [k, v] : options.env)
+        env[k] = v;
     std::vector<std::string> env_strings;
-    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    for (const auto& [k, v] : env)
+        env_strings.push_back(k + "=" + v);
     std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
+    for (auto& s : env_strings)
+        envp.push_back(s.data());
     envp.push_back(nullptr);
     std::vector<std::string> args = argv;
     args[0] = exe;
     std::vector<char*> cargv;
-    for (auto& a : args) cargv.push_back(a.data());
+    for (auto& a : args)
+        cargv.push_back(a.data());
     cargv.push_back(nullptr);
 
     int in[2], out[2], err[2];

@@ -17,8 +17,8 @@ struct RunResult {
 };
 
 struct RunOptions {
-    std::map<std::string, std::string> env;   // added to (or replacing) the inherited environment
-    std::vector<std::string> unset_env;       // removed from it
+    std::map<std::string, std::string> env; // added to (or replacing) the inherited environment
+    std::vector<std::string> unset_env;     // removed from it
     std::string stdin_data;
     std::string cwd;
     std::chrono::milliseconds timeout{60000};

@@ -1,0 +1,114 @@
+#include "commands/commands.hpp"
+
+#include "audit/log.hpp"
+#include "audit/summary.hpp"
+#include "base/env.hpp"
+#include "base/host.hpp"
+#include "base/time.hpp"
+#include "commands/audit_common.hpp"
+#include "commands/cli.hpp"
+#include "commands/log.hpp"
+#include "net/notify.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <iostream>
+
+namespace qops::commands {
+namespace {
+
+using namespace audit;
+
+struct SummaryOptions {
+    LogOptions log;
+    std::string date = "yesterday";
+    size_t limit = k_default_summary_limit;
+    bool notify = false;
+};
+
+constexpr std::chrono::milliseconds k_delivery_timeout{10000};
+
+ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
+    const std::string date = value_or_throw(resolve_date(o.date, now_epoch_seconds()));
+    const std::string path = locate_log(o.log);
+    Summary s;
+    if (::access(path.c_str(), F_OK) == 0) {
+        s = value_or_throw(summarize(path, date, o.limit));
+    } else {
+        s.date = date;
+        log::warn("no audit log at {}: the summary is empty", path);
+    }
+    metrics.gauge("quantum_audit_summary_actions", "Actions in the last summarized day.", static_cast<double>(s.total));
+    const std::string text = render_text(s);
+    std::cout << (o.log.json ? render_json(s) + "\n" : text) << std::flush;
+    if (!o.notify) return ExitCode::ok;
+
+    bool failed = false;
+    bool any = false;
+    const std::string webhook = env_or("QT_ALERT_WEBHOOK", "");
+    if (!webhook.empty()) {
+        any = true;
+        auto r = net::post_webhook(webhook, text, k_delivery_timeout);
+        metrics.gauge("quantum_audit_summary_delivered", "1 when the last delivery on a channel worked.", r ? 1 : 0,
+                      R"(channel="webhook")");
+        if (r)
+            log::ok("Summary posted to the webhook");
+        else
+            log::warn("Summary not delivered to the webhook: {}", r.error().message), failed = true;
+    }
+    const std::string to = env_or("QT_AUDIT_EMAIL", "");
+    if (!to.empty()) {
+        any = true;
+        const net::MailSettings mail{env_or("QT_SMTP_SERVER", "localhost"), env_or("QT_SMTP_PORT", "25"),
+                                     env_or("QT_SMTP_FROM", fmt::format("quantum-ops@{}", hostname())), to};
+        auto r = net::send_text_mail(mail, title(date), text, k_delivery_timeout);
+        metrics.gauge("quantum_audit_summary_delivered", "1 when the last delivery on a channel worked.", r ? 1 : 0,
+                      R"(channel="email")");
+        if (r)
+            log::ok("Summary mailed to {}", to);
+        else
+            log::warn("Summary not mailed to {}: {}", to, r.error().message), failed = true;
+    }
+    if (!any) log::warn("--notify given but neither QT_ALERT_WEBHOOK nor QT_AUDIT_EMAIL is set");
+    return failed ? ExitCode::unavailable : ExitCode::ok;
+}
+
+constexpr const char* k_footer = R"(
+Prints the summary of one UTC day (default yesterday) in the original format: title,
+total actions, the most recent --limit actions between rules with the number of earlier
+ones, and the closing count line. The day is found by seeking (binary search over the
+log's byte offsets), so a large log is not read whole. --json gives a machine form.
+--notify delivers the text to QT_ALERT_WEBHOOK (JSON POST with "text" and "content", for
+Slack and Discord) and/or mails it to QT_AUDIT_EMAIL through QT_SMTP_SERVER:QT_SMTP_PORT.
+A delivery failure is a WARN and exit 3; the summary is printed anyway.
+
+Environment:
+  QT_AUDIT_LOG          the log (default /var/log/quantum/audit.log)
+  QT_ALERT_WEBHOOK      webhook URL (http or https)
+  QT_AUDIT_EMAIL        recipient
+  QT_SMTP_SERVER        SMTP relay (default localhost)
+  QT_SMTP_PORT          (default 25)
+  QT_SMTP_FROM          sender (default quantum-ops@<hostname>)
+  QUANTUM_METRICS_DIR   as --metrics-dir
+
+)";
+
+} // namespace
+
+int audit_summary_main(int argc, char** argv) {
+    const ToolInfo info{"audit-summary", "AUDIT-SUMMARY", "Daily summary of the audit log."};
+    std::string metrics_dir;
+    SummaryOptions o;
+    auto app = make_app(info, metrics_dir, std::string(k_footer) + k_exit_codes_help);
+    app->add_option("--log", o.log.log_flag, "Audit log file [env: QT_AUDIT_LOG]");
+    app->add_option("--date", o.date, "YYYY-MM-DD, today or yesterday (UTC)")->capture_default_str();
+    app->add_option("--limit", o.limit, "How many of the most recent actions to list")
+        ->capture_default_str()
+        ->check(CLI::Range(size_t{0}, size_t{100000}));
+    app->add_flag("--json", o.log.json, "Print as JSON");
+    app->add_flag("--notify", o.notify, "Deliver by webhook and/or mail");
+    return run(info, *app, metrics_dir, argc, argv, [&](Metrics& metrics) { return summary(o, metrics); });
+}
+
+} // namespace qops::commands

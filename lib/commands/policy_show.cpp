@@ -1,0 +1,90 @@
+#include "commands/commands.hpp"
+
+#include "base/text.hpp"
+#include "base/time.hpp"
+#include "commands/cli.hpp"
+#include "commands/log.hpp"
+#include "commands/policy_common.hpp"
+#include "policy/document.hpp"
+#include "policy/store.hpp"
+#include "redis/client.hpp"
+
+#include <fmt/format.h>
+#include <iostream>
+
+namespace qops::commands {
+namespace {
+
+using namespace policy;
+
+struct ShowOptions {
+    bool json = false;
+    std::string redis_url;
+    std::chrono::milliseconds redis_timeout{2000};
+};
+
+ExitCode show(const ShowOptions& o, Metrics& metrics) {
+    auto redis = value_or_throw(redis::connect_url(o.redis_url, {o.redis_timeout, "policy-show"}));
+    const int64_t now = now_epoch_seconds();
+    auto sealed = load(redis, now);
+    if (!sealed) {
+        // Fail-closed: no fallback policy, ever.
+        log::fail("No valid policy: {}", sealed.error().message);
+        return sealed.error().code;
+    }
+    add_policy_gauges(metrics, *sealed);
+    const auto& s = *sealed;
+    if (o.json) {
+        std::cout << s.policy_json << "\n";
+    } else {
+        std::string universe;
+        for (const auto& sym : s.doc.universe)
+            universe += (universe.empty() ? "" : " ") + sym;
+        std::cout << fmt::format("policy_version:  {}\n"
+                                 "policy_hash:     {}\n"
+                                 "created_at:      {} UTC ({})\n"
+                                 "valid_until:     {} UTC ({}, in {} min)\n"
+                                 "generator:       {}\n"
+                                 "exit_owner:      {}\n"
+                                 "leverage_range:  {}\n"
+                                 "universe ({}):   {}\n",
+                                 text::escape(s.doc.policy_version), s.policy_hash, human_utc(s.created_at_epoch),
+                                 s.created_at_epoch, human_utc(s.valid_until_epoch), s.valid_until_epoch,
+                                 (s.valid_until_epoch - now) / 60, text::escape(s.doc.generator),
+                                 text::escape(s.doc.exit_owner), s.leverage_range(), s.doc.universe.size(), universe);
+    }
+    if (s.valid_until_epoch <= now + k_freshness_margin_seconds)
+        log::warn("Policy expires in {} s, within the {} s freshness margin: is policy-refresh running?",
+                  s.valid_until_epoch - now, k_freshness_margin_seconds);
+    else
+        log::ok("Policy valid: version={} hash={}", s.doc.policy_version, s.policy_hash.substr(0, 8));
+    return ExitCode::ok;
+}
+
+constexpr const char* k_footer = R"(
+Prints quantum:policy:current after checking it, fail-closed: every field present, the
+stored policy_hash equal to the SHA-256 of policy_json, the fields agreeing with the
+document, and valid_until_epoch in the future. Anything else exits 4 with the reason;
+there is no fallback policy. --json prints the stored canonical document.
+
+Environment:
+)";
+
+} // namespace
+
+int policy_show_main(int argc, char** argv) {
+    const ToolInfo info{"policy-show", "POLICY-SHOW", "Show the current trading policy, fail-closed."};
+    std::string metrics_dir;
+    ShowOptions options;
+    std::string redis_flag;
+    auto app = make_app(info, metrics_dir, std::string(k_footer) + k_redis_env_help + "\n" + k_exit_codes_help);
+    app->add_flag("--json", options.json, "Print the stored policy document (canonical JSON)");
+    app->add_option("--redis", redis_flag, k_redis_flag_help);
+    return run(info, *app, metrics_dir, argc, argv, [&](Metrics& metrics) {
+        options.redis_url = redis::url_from_env_or(redis_flag);
+        options.redis_timeout = redis::timeout_from_env();
+        return show(options, metrics);
+    });
+}
+
+} // namespace qops::commands

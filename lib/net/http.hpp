@@ -1,0 +1,28 @@
+#pragma once
+// HTTP(S) and SMTP through libcurl: the webhook POST, the ledger's metrics snapshot GET,
+// and mail through a relay. Every transfer has a bounded time.
+
+#include "base/error.hpp"
+
+#include <chrono>
+#include <string>
+
+namespace qops::net {
+
+struct HttpResponse {
+    long status = 0;
+    std::string body;
+};
+
+// POSTs body as application/json. Errors: unavailable (connection, timeout).
+Result<HttpResponse> post_json(const std::string& url, const std::string& body, std::chrono::milliseconds timeout);
+
+// GETs url, keeping at most max_bytes of the body (larger bodies fail). Errors: unavailable.
+Result<HttpResponse> get(const std::string& url, std::chrono::milliseconds timeout, size_t max_bytes);
+
+// Sends an RFC 5322 message (headers, blank line, body; CRLF line ends) through the
+// relay at smtp_url (smtp:// or smtps://). Errors: unavailable.
+Result<void> send_mail(const std::string& smtp_url, const std::string& from, const std::string& to,
+                       const std::string& message, std::chrono::milliseconds timeout);
+
+} // namespace qops::net

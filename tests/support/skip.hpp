@@ -1,0 +1,12 @@
+#pragma once
+// A test case that cannot run here (no root for namespaces, a tool missing) says so and
+// returns: ctest reports it as skipped (SKIP_REGULAR_EXPRESSION in tests/CMakeLists.txt),
+// never as passed. CI installs everything, so no case skips there.
+
+#include <catch2/catch.hpp>
+
+#define QOPS_SKIP(reason)                                                                                              \
+    do {                                                                                                               \
+        WARN("QOPS-SKIP: " << reason);                                                                                 \
+        return;                                                                                                        \
+    } while (false)

@@ -1,0 +1,74 @@
+#include "support/redis_server.hpp"
+#include "watch/alert.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace qops;
+using namespace qops::test;
+
+TEST_CASE("alert: the dedup key follows the first and last cursor") {
+    const std::string s1 = "7cf1ab135a2f4a699f0c7df5c70f84d8";
+    const std::string s2 = "0123456789abcdef0123456789abcdef";
+    const auto cursor = [](const std::string& s, const char* i) {
+        return "s=" + s + ";i=" + i + ";b=6c1b0c0d5e8f4a2b9c3d4e5f60718293;m=1;t=2;x=3";
+    };
+    const auto k = watch::dedup_key("u.service", cursor(s1, "f4230"), cursor(s1, "f4232"));
+    CHECK(k == "u.service:" + s1 + ":f4230-f4232");
+    CHECK(k == watch::dedup_key("u.service", cursor(s1, "f4230"), cursor(s1, "f4232")));
+    CHECK(k != watch::dedup_key("u.service", cursor(s1, "f4230"), cursor(s1, "f4233")));
+    CHECK(k != watch::dedup_key("v.service", cursor(s1, "f4230"), cursor(s1, "f4232")));
+    SECTION("matches from two sequences (a fleet directory) name both") {
+        CHECK(watch::dedup_key("u.service", cursor(s1, "a"), cursor(s2, "b")) == "u.service:" + s1 + ":a-" + s2 + ":b");
+    }
+    SECTION("text that is not a cursor is kept whole rather than guessed at") {
+        CHECK(watch::dedup_key("u.service", "c1", "c2") == "u.service:c1:c2");
+    }
+}
+
+TEST_CASE("alert: the alert carries the contract's fields and is stored in the stream") {
+    watch::ScanResult scan;
+    scan.matched = 4;
+    scan.first_usec = 1'795'000'000'000'001;
+    scan.last_usec = 1'795'000'100'000'000;
+    scan.first_cursor = "s=a;i=1";
+    scan.last_cursor = "s=a;i=9";
+    scan.samples = {{1'795'000'000'000'001, "h1", "order 1 DENY_NOT_EXIT_OWNER\nsecond line"},
+                    {1'795'000'050'000'000, "h2", "order 2 DENY_NOT_EXIT_OWNER \xff"}};
+    watch::AlertContext ctx{
+        "quantum-apply-layer.service", "5min", "checkpoint", "local", "watch-host", 1'795'000'200, true};
+    const auto fields = watch::alert_fields(scan, ctx);
+    std::map<std::string, std::string> m(fields.begin(), fields.end());
+    CHECK(m.at("alert_type") == "EXIT_OWNER_VIOLATION");
+    CHECK(m.at("deny_count") == "4");
+    CHECK(m.at("window") == "5min");
+    CHECK(m.at("timestamp") == "1795000200");
+    CHECK(m.at("host") == "watch-host");
+    CHECK(m.at("first_ts") == "2026-11-18T11:06:40.000001Z");
+    CHECK(m.at("last_ts") == "2026-11-18T11:08:20.000000Z");
+    CHECK(m.at("sample") == "order 1 DENY_NOT_EXIT_OWNER\\nsecond line");
+    CHECK(m.at("gap") == "1");
+    CHECK(m.at("unit") == "quantum-apply-layer.service");
+    CHECK(m.at("dedup_key") == watch::dedup_key("quantum-apply-layer.service", "s=a;i=1", "s=a;i=9"));
+    CHECK(m.at("samples").find("\\\\xff") != std::string::npos);
+
+    RedisServer redis;
+    auto client = redis.client();
+    auto id = watch::publish_alert(client, fields);
+    REQUIRE(id.ok());
+    auto entries = redis.cmd({"XRANGE", watch::k_alerts_stream, "-", "+"});
+    REQUIRE(entries.size() == 1);
+    CHECK(entries.element(0).element(0).str() == *id);
+    auto stored = entries.element(0).element(1);
+    REQUIRE(stored.size() == fields.size() * 2);
+    for (size_t i = 0; i < fields.size(); ++i) {
+        CHECK(stored.element(2 * i).str() == fields[i].first);
+        CHECK(stored.element(2 * i + 1).str() == fields[i].second);
+    }
+
+    redis.kill9();
+    auto down = watch::publish_alert(client, fields);
+    REQUIRE_FALSE(down.ok());
+    CHECK(down.error().code == ExitCode::unavailable);
+}
