@@ -17,15 +17,15 @@ target_compile_definitions(qops_settings INTERFACE
   QOPS_VERSION="${PROJECT_VERSION}" _FILE_OFFSET_BITS=64)
 
 # Debian's hardening=+all, as `DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags`
-# gives it on Debian 12 (bookworm, GCC 12): FORTIFY_SOURCE, the strong stack protector,
-# stack-clash and control-flow protection, PIE, full RELRO with BIND_NOW.
-# tests/build checks each binary with hardening-check and against dpkg-buildflags.
-# The sanitizer and fuzz trees leave out FORTIFY_SOURCE, which ASan replaces.
+# gives it on Debian 12 (bookworm): FORTIFY_SOURCE, the strong stack protector, format
+# checks, PIE, full RELRO with BIND_NOW (stack-clash protection is GCC 12's default).
+# tests/integration/suite/test_build.cpp checks the tools with hardening-check and this
+# list against dpkg-buildflags. The sanitizer and fuzz trees leave out FORTIFY_SOURCE,
+# which ASan replaces.
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
 include(CheckPIESupported)
 check_pie_supported()
-target_compile_options(qops_settings INTERFACE
-  -fstack-protector-strong -fstack-clash-protection -fcf-protection -Wformat -Werror=format-security)
+target_compile_options(qops_settings INTERFACE -fstack-protector-strong -Wformat -Werror=format-security)
 target_link_options(qops_settings INTERFACE -Wl,-z,relro -Wl,-z,now)
 if(NOT QOPS_SANITIZE AND NOT QOPS_FUZZ)
   target_compile_definitions(qops_settings INTERFACE _FORTIFY_SOURCE=2)

@@ -33,8 +33,8 @@ t_deb() {
     files=$(dpkg-deb -c "$DEB" | awk '{print $6}')
     echo "Depends: $depends"
     echo "    $(basename "$DEB"): Depends: $depends" >&3
-    # The package of every shared library a tool needs (dpkg-shlibdeps), and libcurl4 that
-    # is loaded with dlopen. What is linked statically (QOPS_STATIC_DEPS) needs none.
+    # The package of every shared library a tool needs (dpkg-shlibdeps), and by name the
+    # libraries whose security updates must reach the tools without a rebuild.
     local needed=() lib
     for tool in $TOOLS; do
         for lib in $(readelf -d "$QOPS_BUILD_DIR/bin/$tool" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
@@ -42,7 +42,8 @@ t_deb() {
         done
     done
     echo "packages of the needed libraries: $(printf '%s\n' "${needed[@]}" | sort -u | tr '\n' ' ')"
-    for dep in $(printf '%s\n' "${needed[@]}" | sort -u) libcurl4 systemd; do
+    for dep in $(printf '%s\n' "${needed[@]}" | sort -u) libssl3 libhiredis0.14 libyaml-cpp0.7 libfmt9 libcurl4 \
+        libsystemd0 systemd; do
         [ -n "$dep" ] && grep -qw "$dep" <<<"$depends" || { echo "missing dependency '$dep'"; return 1; }
     done
     for tool in $TOOLS; do

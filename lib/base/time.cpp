@@ -51,7 +51,7 @@ std::string human_utc(int64_t epoch_seconds) {
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
     // Howard Hinnant's algorithm.
-    y -= m <= 2;
+    if (m <= 2) --y;
     const int64_t era = (y >= 0 ? y : y - 399) / 400;
     const auto yoe = static_cast<unsigned>(y - era * 400);
     const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;

@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fmt/format.h>
 #include <memory>
 
@@ -87,7 +86,7 @@ struct Upload {
 size_t read_upload(char* buf, size_t size, size_t n, void* user) {
     auto* up = static_cast<Upload*>(user);
     const size_t len = std::min(size * n, up->data.size() - up->pos);
-    std::memcpy(buf, up->data.data() + up->pos, len);
+    std::copy_n(up->data.data() + up->pos, len, buf);
     up->pos += len;
     return len;
 }

@@ -1,71 +1,13 @@
 #include "redis/client.hpp"
-#include "redis/url.hpp"
 #include "support/redis_server.hpp"
-#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <unistd.h>
 
 using namespace qops;
 using namespace qops::redis;
-
-TEST_CASE("redis url: the contract's forms") {
-    SECTION("redis:// with user, password and db") {
-        auto u = parse_url("redis://policy-refresh:p%40ss@10.0.0.5:6380/2");
-        REQUIRE(u.ok());
-        CHECK(u->kind == Url::Kind::tcp);
-        CHECK(u->endpoint.host == "10.0.0.5");
-        CHECK(u->endpoint.port == 6380);
-        CHECK(u->db == 2);
-        CHECK(u->user == "policy-refresh");
-        CHECK(u->password == std::optional<std::string>("p@ss"));
-        CHECK(u->redacted() == "redis://policy-refresh:***@10.0.0.5:6380/2");
-    }
-    SECTION("defaults") {
-        auto u = parse_url("redis://localhost");
-        REQUIRE(u.ok());
-        CHECK(u->endpoint.port == 6379);
-        CHECK(u->db == 0);
-        CHECK_FALSE(u->password.has_value());
-        CHECK(parse_url(k_default_url).ok());
-    }
-    SECTION("IPv6") {
-        auto u = parse_url("redis://[::1]:7000/1");
-        REQUIRE(u.ok());
-        CHECK(u->endpoint.host == "::1");
-        CHECK(u->endpoint.port == 7000);
-    }
-    SECTION("unix socket") {
-        auto u = parse_url("unix:///run/redis/redis.sock?db=3");
-        REQUIRE(u.ok());
-        CHECK(u->kind == Url::Kind::unix_socket);
-        CHECK(u->socket_path == "/run/redis/redis.sock");
-        CHECK(u->db == 3);
-    }
-    SECTION("sentinel") {
-        auto u = parse_url("sentinel://s1:26379,s2:26380,s3/mymaster");
-        REQUIRE(u.ok());
-        CHECK(u->kind == Url::Kind::sentinel);
-        REQUIRE(u->sentinels.size() == 3);
-        CHECK(u->sentinels[1].port == 26380);
-        CHECK(u->sentinels[2].port == 26379);
-        CHECK(u->master_name == "mymaster");
-    }
-    SECTION("errors are usage errors that never echo the password") {
-        for (const char* bad : {"http://x", "redis://:pw@:6379", "redis://h:0", "redis://h:99999", "redis://h:6379/x",
-                                "unix://relative.sock", "sentinel://h:1", "sentinel:///m", "redis://h?db=1&x=2",
-                                "redis://u:secretpw@h:notaport"}) {
-            auto u = parse_url(bad);
-            INFO(bad);
-            REQUIRE_FALSE(u.ok());
-            CHECK(u.error().code == ExitCode::usage);
-            CHECK(u.error().message.find("secretpw") == std::string::npos);
-        }
-    }
-}
 
 TEST_CASE("redis client: commands, pipelines and error replies") {
     test::RedisServer server;
@@ -161,26 +103,4 @@ TEST_CASE("redis client: sentinel discovery errors are distinct") {
         REQUIRE_FALSE(unknown.ok());
         CHECK_THAT(unknown.error().message, Catch::Contains("unknown master 'othermaster'"));
     }
-}
-
-TEST_CASE("redis password sources") {
-    qops::test::TempDir tmp;
-    auto url = parse_url("redis://127.0.0.1:6379/0");
-    REQUIRE(url.ok());
-    ::unsetenv("QUANTUM_REDIS_PASSWORD_FILE");
-    ::unsetenv("CREDENTIALS_DIRECTORY");
-    CHECK_FALSE(resolve_password(*url)->has_value());
-    ::setenv("CREDENTIALS_DIRECTORY", tmp.path().c_str(), 1);
-    tmp.write("redis-password", "from-credential\n");
-    CHECK(resolve_password(*url)->value() == "from-credential");
-    ::setenv("QUANTUM_REDIS_PASSWORD_FILE", tmp.write("pw", "from-file\r\n").c_str(), 1);
-    CHECK(resolve_password(*url)->value() == "from-file");
-    ::setenv("QUANTUM_REDIS_PASSWORD_FILE", tmp.file("missing").c_str(), 1);
-    auto missing = resolve_password(*url);
-    REQUIRE_FALSE(missing.ok());
-    CHECK(missing.error().code == ExitCode::unavailable);
-    auto with_pw = parse_url("redis://:inline@127.0.0.1:6379/0");
-    CHECK(resolve_password(*with_pw)->value() == "inline");
-    ::unsetenv("QUANTUM_REDIS_PASSWORD_FILE");
-    ::unsetenv("CREDENTIALS_DIRECTORY");
 }
