@@ -142,20 +142,24 @@ Result<Url> parse_url(const std::string& text) {
         return url;
     }
     if (s.rfind("redis://", 0) != 0) return bad("expected redis://, unix:// or sentinel://");
-    auto without_query = take_query(s.substr(8), url.db);
-    if (!without_query) return without_query.error();
-    std::string_view rest = *without_query;
-    auto slash = rest.find('/');
-    std::string_view authority = rest.substr(0, slash);
-    std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-    auto at = authority.rfind('@');
-    if (at != std::string_view::npos) {
-        std::string_view userinfo = authority.substr(0, at);
-        authority = authority.substr(at + 1);
-        auto colon = userinfo.find(':');
+    s.remove_prefix(8);
+    // The user info ends at the last '@': a password may hold any character, '/', '?' and
+    // '@' included, so it is split off before anything else is parsed, and no error below
+    // can quote a fragment of it.
+    if (const auto at = s.rfind('@'); at != std::string_view::npos) {
+        const std::string_view userinfo = s.substr(0, at);
+        s.remove_prefix(at + 1);
+        const auto colon = userinfo.find(':');
         url.user = percent_decode(userinfo.substr(0, colon));
         if (colon != std::string_view::npos) url.password = percent_decode(userinfo.substr(colon + 1));
+        if (url.user.find_first_of(" \t\r\n") != std::string::npos) return bad("bad character in the user name");
     }
+    auto without_query = take_query(s, url.db);
+    if (!without_query) return without_query.error();
+    const std::string_view rest = *without_query;
+    const auto slash = rest.find('/');
+    const std::string_view authority = rest.substr(0, slash);
+    const std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
     auto ep = parse_endpoint(authority);
     if (!ep) return ep.error();
     url.endpoint = *ep;

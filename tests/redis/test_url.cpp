@@ -85,3 +85,36 @@ TEST_CASE("redis password sources") {
     ::unsetenv("QUANTUM_REDIS_PASSWORD_FILE");
     ::unsetenv("CREDENTIALS_DIRECTORY");
 }
+
+TEST_CASE("redis url: a password may hold any character and no error quotes a slice of it") {
+    const std::string secret = "Zq7?w/Kx@p:9#db=1";
+    auto ok = parse_url("redis://u:" + secret + "@127.0.0.1:6379/3");
+    REQUIRE(ok.ok());
+    CHECK(ok->password == std::optional<std::string>(secret));
+    CHECK(ok->endpoint.host == "127.0.0.1");
+    CHECK(ok->db == 3);
+    CHECK(ok->redacted().find("Zq7") == std::string::npos);
+    // Broken forms around a password: each is refused, and no 4-character slice of the
+    // password appears in the message.
+    const std::vector<std::string> broken = {
+        "redis://u:" + secret + "@127.0.0.1:bad/0",
+        "redis://u:" + secret + "@127.0.0.1:6379/x",
+        "redis://u:" + secret + "@127.0.0.1:6379/0?q=1",
+        "redis://u:" + secret + "@/0",
+        "redis://u:" + secret + "@[::1/0",
+        "redis://u:" + secret + "@host name:1/0",
+        "redis://u:se?cret@127.0.0.1:6379x",
+        "redis://u:pa/ss@127.0.0.1:99999/0",
+    };
+    for (const auto& text : broken) {
+        auto r = parse_url(text);
+        INFO(text);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ExitCode::usage);
+        const std::string pw = text.substr(10, text.rfind('@') - 10);
+        for (size_t i = 0; i + 4 <= pw.size(); ++i) {
+            INFO("slice " << pw.substr(i, 4) << " in: " << r.error().message);
+            CHECK(r.error().message.find(pw.substr(i, 4)) == std::string::npos);
+        }
+    }
+}
