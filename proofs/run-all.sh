@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every proofs/proof_*.sh and ends with the total "N passed, M failed[, K skipped]".
-# Exits non-zero when any proof fails. ctest runs this (proofs/CMakeLists.txt).
+# Exits non-zero when any proof fails. ctest runs each proof as its own test
+# (proofs/CMakeLists.txt); this script is for running them all by hand.
 #   QOPS_BIN_DIR    the built tools (default build/release/bin)
 #   QOPS_BUILD_DIR  the build tree, for the proofs that install it under a real systemd
 set -u
