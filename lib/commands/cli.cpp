@@ -55,7 +55,7 @@ std::unique_ptr<CLI::App> make_app(const ToolInfo& info, std::string& metrics_di
 
 int run(const ToolInfo& info, CLI::App& app, const std::string& metrics_dir, int argc, char** argv,
         const std::function<ExitCode(Metrics&)>& body) {
-    log::set_tag(info.tag);
+    log::set_identity(info.name, info.tag);
     const auto started = std::chrono::steady_clock::now();
     ExitCode code = ExitCode::ok;
     std::string dir;

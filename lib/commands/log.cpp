@@ -3,6 +3,8 @@
 #include "base/text.hpp"
 
 #include <sys/stat.h>
+#include <sys/uio.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -13,6 +15,7 @@ namespace qops::commands::log {
 namespace {
 
 std::string g_tag = "QUANTUM";
+std::string g_tool = "quantum-ops";
 
 std::string_view level_name(Level level) {
     switch (level) {
@@ -44,7 +47,8 @@ std::string_view priority_prefix(Level level) {
 
 } // namespace
 
-void set_tag(std::string tag) {
+void set_identity(std::string tool, std::string tag) {
+    g_tool = std::move(tool);
     g_tag = std::move(tag);
 }
 
@@ -73,8 +77,40 @@ std::string format_line(Level level, std::string_view tag, std::string_view mess
     return fmt::format("{} [{}] {}: {}", stamp, tag, level_name(level), body);
 }
 
+namespace {
+
+std::string_view syslog_priority(Level level) {
+    switch (level) {
+    case Level::info:
+    case Level::ok:
+        return "6";
+    case Level::warn:
+        return "4";
+    case Level::fail:
+        return "3";
+    }
+    return "6";
+}
+
+// One structured journal entry: MESSAGE as the stream would have had it, so greps keep
+// working, plus the fields journalctl can filter on (QUANTUM_TOOL=, QUANTUM_LEVEL=).
+bool send_to_journal(Level level, const std::string& line) {
+    const std::string fields[] = {
+        "MESSAGE=" + line,        fmt::format("PRIORITY={}", syslog_priority(level)), "SYSLOG_IDENTIFIER=" + g_tool,
+        "QUANTUM_TOOL=" + g_tool, fmt::format("QUANTUM_LEVEL={}", level_name(level)),
+    };
+    iovec iov[std::size(fields)];
+    for (size_t i = 0; i < std::size(fields); ++i)
+        iov[i] = {const_cast<char*>(fields[i].data()), fields[i].size()}; // NOLINT: sd_journal_sendv only reads
+    return sd_journal_sendv(iov, static_cast<int>(std::size(fields))) >= 0;
+}
+
+} // namespace
+
 void write(Level level, std::string_view message) {
     static const bool journal = stderr_is_journal();
+    if (journal && send_to_journal(level, fmt::format("[{}] {}: {}", g_tag, level_name(level), text::escape(message))))
+        return;
     std::string line = format_line(level, g_tag, message, journal, static_cast<long long>(std::time(nullptr)));
     line += '\n';
     // One write(2) per line so concurrent processes sharing stderr do not interleave.

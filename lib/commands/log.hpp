@@ -1,8 +1,9 @@
 #pragma once
 // The contract's log lines on stderr:
 //   YYYY-MM-DD HH:MM:SS [TAG] LEVEL: message
-// or, when stderr is the journal ($JOURNAL_STREAM names our stderr),
-//   <N>[TAG] LEVEL: message        with N the sd-daemon priority.
+// or, when stderr is the journal ($JOURNAL_STREAM names our stderr), a journal entry with
+// MESSAGE=[TAG] LEVEL: message, its priority, QUANTUM_TOOL= and QUANTUM_LEVEL= (or, if the
+// journal refuses it, "<N>[TAG] LEVEL: message" on stderr, N the sd-daemon priority).
 // Only the command layer logs; the library below it returns errors and data.
 // Every message is escaped (base/text.hpp): a value quoted from outside cannot break the
 // line or reach the terminal as a control sequence.
@@ -16,8 +17,8 @@ namespace qops::commands::log {
 
 enum class Level { info, ok, warn, fail };
 
-// Sets the tag (e.g. "POLICY-REFRESH") used by every following line.
-void set_tag(std::string tag);
+// Sets the tool ("policy-refresh") and tag ("POLICY-REFRESH") of every following line.
+void set_identity(std::string tool, std::string tag);
 
 // True when stderr is connected to the journal, as $JOURNAL_STREAM says.
 bool stderr_is_journal();
@@ -26,7 +27,8 @@ bool stderr_is_journal();
 std::string format_line(Level level, std::string_view tag, std::string_view message, bool journal,
                         long long epoch_seconds);
 
-// Writes one line to stderr, the message escaped so one call is one line.
+// Writes one line, the message escaped so one call is one line: under systemd (stderr is
+// the journal) as a structured entry with QUANTUM_TOOL= and QUANTUM_LEVEL=, else to stderr.
 void write(Level level, std::string_view message);
 
 template <typename... Args> void info(fmt::format_string<Args...> f, Args&&... args) {
