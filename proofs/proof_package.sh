@@ -78,6 +78,21 @@ t_install() {
 }
 check "apt-get install ./quantum-ops_*.deb: user quantum, directories, secrets 0600, units known, none enabled" t_install
 
+# Every row of README's "File modes after installation" table, on the installed package.
+t_modes() {
+    local rows path mode owner group actual bad=0
+    rows=$(sed -n '/^## File modes after installation/,/^## /p' "$QOPS_SOURCE_DIR/README.md" |
+        sed -n 's/^| `\([^`]*\)` | \([0-7]*\) | \([a-z]*\) | \([a-z]*\) |$/\1 \2 \3 \4/p')
+    [ "$(wc -l <<<"$rows")" -ge 8 ] || { echo "README table not found: $rows"; return 1; }
+    while read -r path mode owner group; do
+        actual=$(hx stat -c '%a %U %G' "$path") || { bad=1; continue; }
+        echo "$path: $actual (README: $mode $owner $group)"
+        [ "$actual" = "$mode $owner $group" ] || bad=1
+    done <<<"$rows"
+    [ "$bad" = 0 ]
+}
+check "installed modes and owners are README's table: settings 0640 root:quantum, secrets 0600" t_modes
+
 t_docs() {
     local tool warnings
     for tool in $TOOLS; do
