@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <vector>
 
 namespace qops::commands::log {
 namespace {
@@ -31,18 +32,34 @@ std::string_view level_name(Level level) {
     return "INFO";
 }
 
-// sd-daemon priorities: <6> info, <4> warning, <3> err.
-std::string_view priority_prefix(Level level) {
+// syslog priorities, as the journal and sd-daemon's "<N>" prefixes use them: info,
+// warning, err.
+char priority(Level level) {
     switch (level) {
     case Level::info:
     case Level::ok:
-        return "<6>";
+        return '6';
     case Level::warn:
-        return "<4>";
+        return '4';
     case Level::fail:
-        return "<3>";
+        return '3';
     }
-    return "<6>";
+    return '6';
+}
+
+// One structured journal entry: MESSAGE as the stream would have had it, so greps keep
+// working, plus the fields journalctl can filter on (QUANTUM_TOOL=, QUANTUM_LEVEL=).
+bool send_to_journal(Level level, const std::string& line) {
+    std::vector<std::string> fields;
+    fields.push_back("MESSAGE=" + line);
+    fields.push_back(fmt::format("PRIORITY={}", priority(level)));
+    fields.push_back("SYSLOG_IDENTIFIER=" + g_tool);
+    fields.push_back("QUANTUM_TOOL=" + g_tool);
+    fields.push_back(fmt::format("QUANTUM_LEVEL={}", level_name(level)));
+    std::vector<iovec> iov;
+    for (const auto& f : fields)
+        iov.push_back({const_cast<char*>(f.data()), f.size()}); // NOLINT: sendv only reads
+    return sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0;
 }
 
 } // namespace
@@ -68,7 +85,7 @@ bool stderr_is_journal() {
 std::string format_line(Level level, std::string_view tag, std::string_view message, bool journal,
                         long long epoch_seconds) {
     const std::string body = text::escape(message);
-    if (journal) return fmt::format("{}[{}] {}: {}", priority_prefix(level), tag, level_name(level), body);
+    if (journal) return fmt::format("<{}>[{}] {}: {}", priority(level), tag, level_name(level), body);
     std::time_t t = static_cast<std::time_t>(epoch_seconds);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
@@ -76,36 +93,6 @@ std::string format_line(Level level, std::string_view tag, std::string_view mess
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
     return fmt::format("{} [{}] {}: {}", stamp, tag, level_name(level), body);
 }
-
-namespace {
-
-std::string_view syslog_priority(Level level) {
-    switch (level) {
-    case Level::info:
-    case Level::ok:
-        return "6";
-    case Level::warn:
-        return "4";
-    case Level::fail:
-        return "3";
-    }
-    return "6";
-}
-
-// One structured journal entry: MESSAGE as the stream would have had it, so greps keep
-// working, plus the fields journalctl can filter on (QUANTUM_TOOL=, QUANTUM_LEVEL=).
-bool send_to_journal(Level level, const std::string& line) {
-    const std::string fields[] = {
-        "MESSAGE=" + line,        fmt::format("PRIORITY={}", syslog_priority(level)), "SYSLOG_IDENTIFIER=" + g_tool,
-        "QUANTUM_TOOL=" + g_tool, fmt::format("QUANTUM_LEVEL={}", level_name(level)),
-    };
-    iovec iov[std::size(fields)];
-    for (size_t i = 0; i < std::size(fields); ++i)
-        iov[i] = {const_cast<char*>(fields[i].data()), fields[i].size()}; // NOLINT: sd_journal_sendv only reads
-    return sd_journal_sendv(iov, static_cast<int>(std::size(fields))) >= 0;
-}
-
-} // namespace
 
 void write(Level level, std::string_view message) {
     static const bool journal = stderr_is_journal();
