@@ -6,13 +6,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-// glibc 2.36 declares pidfd_open without C linkage for C++ (fixed in 2.37).
-extern "C" {
-#include <sys/pidfd.h>
-}
 
 #include <cerrno>
 #include <fmt/format.h>
@@ -67,33 +63,69 @@ int prepare(SpawnSetup& s, int out_fd, bool capture_stderr) {
     return posix_spawnattr_setsigdefault(&s.attr, &defaults);
 }
 
-// A started child: killed (with its group) and reaped by the destructor unless wait()
-// reaped it, so no path leaves a zombie or a runaway group behind.
+// SIGCHLD blocked while it lives (the previous mask restored after), so that a child's
+// exit is read from a signalfd beside its output pipe instead of being polled for.
+// (pidfd_open would do as well, but valgrind 3.19, which tests/memcheck.sh runs the tools
+// under, does not know that system call.)
+class ChildSignal {
+public:
+    ChildSignal() {
+        sigset_t chld;
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        m_blocked = ::pthread_sigmask(SIG_BLOCK, &chld, &m_old) == 0;
+        m_fd.reset(::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK));
+    }
+    ChildSignal(const ChildSignal&) = delete;
+    ChildSignal& operator=(const ChildSignal&) = delete;
+    ~ChildSignal() {
+        if (m_blocked) ::pthread_sigmask(SIG_SETMASK, &m_old, nullptr);
+    }
+    bool valid() const noexcept { return m_blocked && m_fd.valid(); }
+    int fd() const noexcept { return m_fd.get(); }
+    // Reads the pending SIGCHLD notifications (they carry no more than "a child changed").
+    void drain() const {
+        signalfd_siginfo info{};
+        while (::read(m_fd.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+        }
+    }
+
+private:
+    sigset_t m_old{};
+    bool m_blocked = false;
+    UniqueFd m_fd;
+};
+
+// A started child: killed (with its group) and reaped by the destructor unless it was
+// reaped already, so no path leaves a zombie or a runaway group behind.
 class Child {
 public:
     explicit Child(pid_t pid) : m_pid(pid) {}
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
     ~Child() {
-        if (m_pid <= 0) return;
+        if (m_reaped) return;
         kill_group();
-        int status = 0;
-        while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        wait();
     }
     void kill_group() const { ::kill(-m_pid, SIGKILL); }
-    // Reaps the child (which has exited, or will shortly after SIGKILL).
-    int wait() {
-        int status = 0;
-        while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        m_pid = -1;
-        return status;
+    // Reaps the child if it has exited; true when it had.
+    bool try_reap() {
+        if (!m_reaped && ::waitpid(m_pid, &m_status, WNOHANG) == m_pid) m_reaped = true;
+        return m_reaped;
     }
-    pid_t pid() const noexcept { return m_pid; }
+    // Reaps the child (which has exited, or will shortly after SIGKILL); its wait status.
+    int wait() {
+        while (!m_reaped) {
+            if (::waitpid(m_pid, &m_status, 0) == m_pid || errno != EINTR) m_reaped = true;
+        }
+        return m_status;
+    }
 
 private:
     pid_t m_pid;
+    int m_status = 0;
+    bool m_reaped = false;
 };
 
 int ms_left(Clock::time_point deadline) {
@@ -125,13 +157,13 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
     for (const auto& a : argv)
         cargv.push_back(const_cast<char*>(a.c_str())); // NOLINT: execve takes char*
     cargv.push_back(nullptr);
+    const ChildSignal exits;
+    if (!exits.valid()) return spawn_error(argv[0], "signalfd", errno);
     pid_t pid = -1;
     if (int rc = ::posix_spawnp(&pid, cargv[0], &setup.actions, &setup.attr, cargv.data(), environ); rc != 0)
         return spawn_error(argv[0], "posix_spawnp", rc);
     Child child(pid);
     wr.reset();
-    const UniqueFd pidfd(::pidfd_open(pid, 0));
-    if (!pidfd) return spawn_error(argv[0], "pidfd_open", errno);
 
     ProcessResult result;
     const auto deadline = Clock::now() + options.timeout;
@@ -144,7 +176,7 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
         int out_at = -1;
         int pid_at = -1;
         if (output_open) out_at = static_cast<int>(count), fds[count++] = {rd.get(), POLLIN, 0};
-        if (!exited) pid_at = static_cast<int>(count), fds[count++] = {pidfd.get(), POLLIN, 0};
+        if (!exited) pid_at = static_cast<int>(count), fds[count++] = {exits.fd(), POLLIN, 0};
         if (count == 0) break;
         // Once the child has exited, only what is already in the pipe is read: a
         // background grandchild holding the pipe open does not hold us.
@@ -157,7 +189,10 @@ Result<ProcessResult> run_process(const std::vector<std::string>& argv, const Pr
             result.timed_out = !exited;
             break;
         }
-        if (pid_at >= 0 && (fds[pid_at].revents & POLLIN) != 0) exited = true;
+        if (pid_at >= 0 && (fds[pid_at].revents & POLLIN) != 0) {
+            exits.drain();
+            exited = child.try_reap();
+        }
         if (out_at >= 0 && fds[out_at].revents != 0) {
             const ssize_t n = ::read(rd.get(), buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;

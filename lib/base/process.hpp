@@ -29,9 +29,9 @@ struct ProcessOptions {
 };
 
 // Runs argv (argv[0] looked up in PATH) in its own process group, stdin from /dev/null;
-// on timeout or oversize output the whole group gets SIGKILL. Waits on a pidfd and the
-// output pipe together, so it returns as soon as the child exits. The child is always
-// reaped. Errors: unavailable (it could not be started), usage (empty argv).
+// on timeout or oversize output the whole group gets SIGKILL. Waits on SIGCHLD (a
+// signalfd, SIGCHLD blocked meanwhile) and the output pipe together, so it returns as soon
+// as the child exits. The child is always reaped. Errors: unavailable (it could not be started), usage (empty argv).
 Result<ProcessResult> run_process(const std::vector<std::string>& argv, const ProcessOptions& options);
 
 // Runs a shell command line with /bin/sh -c.
