@@ -8,6 +8,7 @@
 #include "commands/audit_common.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
+#include "net/mail.hpp"
 #include "net/notify.hpp"
 
 #include <unistd.h>
@@ -60,9 +61,14 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
     const std::string to = env_or("QT_AUDIT_EMAIL", "");
     if (!to.empty()) {
         any = true;
-        const net::MailSettings mail{env_or("QT_SMTP_SERVER", "localhost"), env_or("QT_SMTP_PORT", "25"),
-                                     env_or("QT_SMTP_FROM", fmt::format("quantum-ops@{}", hostname())), to};
-        auto r = net::send_text_mail(mail, title(date), text, k_delivery_timeout);
+        const net::MailSettings mail{env_or("QT_SMTP_SERVER", "localhost"),
+                                     env_or("QT_SMTP_PORT", ""),
+                                     env_or("QT_SMTP_FROM", fmt::format("quantum-ops@{}", hostname())),
+                                     to,
+                                     env_or("QT_SMTP_STARTTLS", ""),
+                                     env_or("QT_SMTP_CA_FILE", "")};
+        // One Message-ID per day: a summary re-sent by hand is the same mail to a client.
+        auto r = net::send_text_mail(mail, title(date), text, k_delivery_timeout, "qops.summary." + date);
         metrics.gauge("quantum_audit_summary_delivered", "1 when the last delivery on a channel worked.", r ? 1 : 0,
                       R"(channel="email")");
         if (r)
