@@ -13,6 +13,7 @@
 #include "systemd/bus.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,7 +35,6 @@ constexpr std::chrono::milliseconds k_default_kill_after{800};
 constexpr std::chrono::milliseconds k_kill_wait{1000};
 constexpr std::chrono::milliseconds k_poll_interval{5};
 constexpr const char* k_ess_service = "quantum-ess.service";
-constexpr const char* k_default_state_dir = "/var/lib/quantum";
 constexpr const char* k_tool = "emergency-stop";
 
 struct Options {
@@ -43,7 +43,7 @@ struct Options {
     std::chrono::milliseconds kill_after = k_default_kill_after; // SIGKILL escalation budget
     bool json = false;
     std::string redis_url; // for the best-effort alert
-    std::string state_dir; // the notification outbox
+    std::string state_dir; // where the notification outbox is
 };
 
 using Clock = std::chrono::steady_clock;
@@ -279,7 +279,7 @@ Environment:
   QUANTUM_ESS_UNITS    guarded units
   QUANTUM_REDIS_URL    Redis for the alert (and QUANTUM_REDIS_PASSWORD_FILE, CREDENTIALS_DIRECTORY)
   QUANTUM_METRICS_DIR  as --metrics-dir
-  STATE_DIRECTORY      where undelivered notifications wait (default /var/lib/quantum)
+  STATE_DIRECTORY      where undelivered notifications wait (default: the latch's directory)
   QT_ALERT_WEBHOOK, QT_AUDIT_EMAIL, QT_SMTP_SERVER, QT_SMTP_PORT, QT_SMTP_FROM,
   QT_SMTP_STARTTLS, QT_SMTP_CA_FILE, QT_NOTIFY_TIMEOUT_MS
                        where a person is told of each trip and of a failed enforcement
@@ -321,7 +321,10 @@ int emergency_stop_main(int argc, char** argv) {
         o.kill_after = std::chrono::milliseconds(kill_after_ms);
         o.json = json;
         o.redis_url = redis::url_from_env_or(redis_flag);
-        o.state_dir = state_directory(k_default_state_dir);
+        // Undelivered notifications wait beside the latch unless systemd gives a state
+        // directory: whoever may trip may write there, the unit included.
+        const std::string latch_dir = std::filesystem::path(o.latch).parent_path().string();
+        o.state_dir = state_directory(latch_dir.empty() ? "." : latch_dir);
         auto command = [&] {
             if (trip_cmd->parsed()) return trip(o, reason, metrics);
             if (enforce_cmd->parsed()) return enforce(o, metrics);
