@@ -93,9 +93,13 @@ void send_alert(const Options& o, const Latch& latch, const std::string& stopped
 // (emergency_stop_main), so a dead webhook or relay never delays the stop.
 void queue_notice(const Options& o, const Latch& latch, std::vector<std::string> stopped,
                   std::vector<std::string> still_running, long long elapsed_ms, const std::string& failure) {
-    notify::EssEvent e{
-        hostname(), latch.reason, latch.who, latch.when, o.units, std::move(stopped), std::move(still_running),
-        elapsed_ms, failure};
+    // A latch made by hand (touch) has no "when": its mtime tells one trip from the next.
+    std::string when = latch.when;
+    struct stat st {};
+    if (when.empty() && ::stat(o.latch.c_str(), &st) == 0)
+        when = iso8601_utc_micros(int64_t{st.st_mtim.tv_sec} * 1'000'000 + st.st_mtim.tv_nsec / 1000);
+    notify::EssEvent e{hostname(), latch.reason, latch.who, when, o.units, std::move(stopped), std::move(still_running),
+                       elapsed_ms, failure};
     notify::queue(o.state_dir, k_tool, notify::ess_notice(e));
 }
 
