@@ -283,3 +283,17 @@ TEST_CASE("notify: an emergency stop is told after the enforcement, a hung webho
         CHECK(hook.posts().size() == 1);
     }
 }
+
+TEST_CASE("notify: an outbox that cannot be written still lets this run deliver, with a WARN") {
+    Watch w;
+    Receiver hook(w.tmp, w.http_port, "posts");
+    w.state.write("exit-owner-watch.outbox", "a file where the outbox directory should be\n");
+    w.deny("DENY_NOT_EXIT_OWNER order=9");
+    auto r = w.run_watch();
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("not queued: "));
+    CHECK_THAT(r.err, Catch::Contains("delivered by this run only"));
+    REQUIRE(hook.posts().size() == 1);
+    CHECK_THAT(text_of(hook.posts()[0]), Catch::Contains("order=9"));
+}
