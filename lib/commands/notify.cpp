@@ -164,9 +164,9 @@ size_t deliver(const std::string& state_dir, const std::string& tool) {
     std::vector<net::OutboxEntry> entries = std::move(g_unqueued);
     g_unqueued.clear();
     if (auto opened = net::Outbox::open(outbox_dir(state_dir, tool)); opened) {
-        // Another run delivering now holds the lock through at most one failed transfer
-        // per channel.
-        auto locked = opened->lock(ch.timeout * static_cast<long>(channels.size()) + std::chrono::seconds(1));
+        // Another run delivering now holds the lock through its transfers; waiting one
+        // transfer's time keeps this run (the ESS unit's included) well inside its limits.
+        auto locked = opened->lock(ch.timeout);
         if (!locked) {
             log::warn("Notification outbox {} not delivered: {}", opened->dir(), locked.error().message);
         } else if (!*locked) {
