@@ -297,3 +297,21 @@ TEST_CASE("notify: an outbox that cannot be written still lets this run deliver,
     REQUIRE(hook.posts().size() == 1);
     CHECK_THAT(text_of(hook.posts()[0]), Catch::Contains("order=9"));
 }
+
+TEST_CASE("notify: a hung webhook leaves the checkpoint and the exit code as they were") {
+    Watch w;
+    HungListener hung(w.http_port);
+    w.deny("DENY_NOT_EXIT_OWNER order=11");
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = w.run_watch();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    INFO(r.err);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("Timeout was reached; kept in the outbox for the next run"));
+    CHECK(ms.count() < 3000); // one transfer's limit (500 ms here) after the work
+    CHECK(fs::exists(w.state.file("exit-owner-watch.quantum-apply-layer.service.json")));
+    CHECK(w.queued() == 1);
+    auto again = w.run_watch();
+    CHECK(again.exit_code == 0); // the events were checkpointed: not alerted again
+    CHECK(w.queued() == 1);
+}
