@@ -315,3 +315,23 @@ TEST_CASE("notify: a hung webhook leaves the checkpoint and the exit code as the
     CHECK(again.exit_code == 0); // the events were checkpointed: not alerted again
     CHECK(w.queued() == 1);
 }
+
+TEST_CASE("notify: a channel that acknowledged is not sent again while another is retried") {
+    Watch w;
+    Receiver hook(w.tmp, w.http_port, "posts");
+    w.deny("DENY_NOT_EXIT_OWNER order=12");
+    auto first = w.run_watch(true); // no SMTP server yet
+    INFO(first.err);
+    CHECK(first.exit_code == 1);
+    CHECK_THAT(first.err, Catch::Contains("not delivered by mail"));
+    CHECK(hook.posts().size() == 1);
+    CHECK(w.queued() == 1);
+
+    MailServer smtp(w.tmp, w.smtp_port);
+    auto second = w.run_watch(true);
+    INFO(second.err);
+    CHECK_THAT(second.err, Catch::Contains("delivered (webhook, mail)"));
+    CHECK(hook.posts().size() == 1);
+    CHECK(smtp.messages().size() == 1);
+    CHECK(w.queued() == 0);
+}
