@@ -3,11 +3,12 @@
 #include "audit/log.hpp"
 #include "audit/summary.hpp"
 #include "base/env.hpp"
-#include "base/host.hpp"
 #include "base/time.hpp"
 #include "commands/audit_common.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
+#include "commands/notify.hpp"
+#include "net/mail.hpp"
 #include "net/notify.hpp"
 
 #include <unistd.h>
@@ -60,9 +61,9 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
     const std::string to = env_or("QT_AUDIT_EMAIL", "");
     if (!to.empty()) {
         any = true;
-        const net::MailSettings mail{env_or("QT_SMTP_SERVER", "localhost"), env_or("QT_SMTP_PORT", "25"),
-                                     env_or("QT_SMTP_FROM", fmt::format("quantum-ops@{}", hostname())), to};
-        auto r = net::send_text_mail(mail, title(date), text, k_delivery_timeout);
+        const net::MailSettings mail = notify::mail_settings_from_env();
+        // One Message-ID per day: a summary re-sent by hand is the same mail to a client.
+        auto r = net::send_text_mail(mail, title(date), text, k_delivery_timeout, "qops.summary." + date);
         metrics.gauge("quantum_audit_summary_delivered", "1 when the last delivery on a channel worked.", r ? 1 : 0,
                       R"(channel="email")");
         if (r)
@@ -80,16 +81,21 @@ total actions, the most recent --limit actions between rules with the number of 
 ones, and the closing count line. The day is found by seeking (binary search over the
 log's byte offsets), so a large log is not read whole. --json gives a machine form.
 --notify delivers the text to QT_ALERT_WEBHOOK (JSON POST with "text" and "content", for
-Slack and Discord) and/or mails it to QT_AUDIT_EMAIL through QT_SMTP_SERVER:QT_SMTP_PORT.
+Slack and Discord) and/or mails it to QT_AUDIT_EMAIL through QT_SMTP_SERVER:QT_SMTP_PORT
+(RFC 5322: quoted-printable, so long lines stay within 998 octets).
 A delivery failure is a WARN and exit 3; the summary is printed anyway.
 
 Environment:
   QT_AUDIT_LOG          the log (default /var/log/quantum/audit.log)
   QT_ALERT_WEBHOOK      webhook URL (http or https)
   QT_AUDIT_EMAIL        recipient
-  QT_SMTP_SERVER        SMTP relay (default localhost)
-  QT_SMTP_PORT          (default 25)
+  QT_SMTP_SERVER        SMTP relay: host, smtp://host[:port] or smtps://host[:port]
+                        (implicit TLS); default localhost
+  QT_SMTP_PORT          (default 25, smtps 465)
   QT_SMTP_FROM          sender (default quantum-ops@<hostname>)
+  QT_SMTP_STARTTLS      smtp:// only: no (default), try (when the relay offers it), yes
+                        (required)
+  QT_SMTP_CA_FILE       CA bundle that verifies the relay (default: the system's)
   QUANTUM_METRICS_DIR   as --metrics-dir
 
 )";

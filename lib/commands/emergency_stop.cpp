@@ -1,16 +1,19 @@
 #include "commands/commands.hpp"
 
+#include "base/env.hpp"
 #include "base/host.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
+#include "commands/notify.hpp"
 #include "ess/latch.hpp"
 #include "ess/units.hpp"
 #include "redis/client.hpp"
 #include "systemd/bus.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +35,7 @@ constexpr std::chrono::milliseconds k_default_kill_after{800};
 constexpr std::chrono::milliseconds k_kill_wait{1000};
 constexpr std::chrono::milliseconds k_poll_interval{5};
 constexpr const char* k_ess_service = "quantum-ess.service";
+constexpr const char* k_tool = "emergency-stop";
 
 struct Options {
     std::string latch;                                           // resolved latch path
@@ -39,6 +43,7 @@ struct Options {
     std::chrono::milliseconds kill_after = k_default_kill_after; // SIGKILL escalation budget
     bool json = false;
     std::string redis_url; // for the best-effort alert
+    std::string state_dir; // where the notification outbox is
 };
 
 using Clock = std::chrono::steady_clock;
@@ -84,6 +89,20 @@ void send_alert(const Options& o, const Latch& latch, const std::string& stopped
     if (!r) log::warn("ESS alert not sent: {}, ignoring", r.error().message);
 }
 
+// Queues the person's notice of the trip and its enforcement; delivered after the command
+// (emergency_stop_main), so a dead webhook or relay never delays the stop.
+void queue_notice(const Options& o, const Latch& latch, std::vector<std::string> stopped,
+                  std::vector<std::string> still_running, long long elapsed_ms, const std::string& failure) {
+    // A latch made by hand (touch) has no "when": its mtime tells one trip from the next.
+    std::string when = latch.when;
+    struct stat st {};
+    if (when.empty() && ::stat(o.latch.c_str(), &st) == 0)
+        when = iso8601_utc_micros(int64_t{st.st_mtim.tv_sec} * 1'000'000 + st.st_mtim.tv_nsec / 1000);
+    notify::EssEvent e{hostname(), latch.reason, latch.who, when, o.units, std::move(stopped), std::move(still_running),
+                       elapsed_ms, failure};
+    notify::queue(o.state_dir, k_tool, notify::ess_notice(e));
+}
+
 ExitCode trip(const Options& o, const std::string& reason, Metrics& metrics) {
     auto existing = value_or_throw(read_latch(o.latch));
     if (existing) {
@@ -108,7 +127,12 @@ ExitCode enforce(const Options& o, Metrics& metrics) {
         return ExitCode::ok;
     }
     metrics.gauge("quantum_ess_latched", "1 while the emergency-stop latch exists.", 1);
-    auto bus = value_or_throw(Bus::open_system());
+    auto opened = Bus::open_system();
+    if (!opened) {
+        queue_notice(o, *latch, {}, o.units, ms_since(t0), opened.error().message);
+        throw Failure(opened.error());
+    }
+    Bus bus = std::move(*opened);
 
     // Queue every stop first (StopUnit returns once the job is queued), then wait.
     std::map<std::string, long long> stopped_at; // unit -> ms after t0
@@ -149,12 +173,14 @@ ExitCode enforce(const Options& o, Metrics& metrics) {
     wait_until(Clock::now() + k_kill_wait);
 
     std::string stopped_list;
+    std::vector<std::string> stopped;
     for (const auto& u : o.units) {
         auto it = stopped_at.find(u);
         if (it == stopped_at.end()) continue;
         const bool was_killed = std::find(killed.begin(), killed.end(), u) != killed.end();
         log::ok("{} stopped after {} ms{}", u, it->second, was_killed ? " (SIGKILL)" : "");
         stopped_list += (stopped_list.empty() ? "" : ",") + u;
+        stopped.push_back(u);
     }
     for (const auto& u : pending)
         log::fail("{} is still running after SIGKILL", u);
@@ -177,6 +203,7 @@ ExitCode enforce(const Options& o, Metrics& metrics) {
         std::cout << j.dump() << "\n";
     }
     send_alert(o, *latch, stopped_list, elapsed, pending.empty());
+    queue_notice(o, *latch, stopped, pending, elapsed, "");
     return pending.empty() ? ExitCode::ok : ExitCode::reported;
 }
 
@@ -256,6 +283,13 @@ Environment:
   QUANTUM_ESS_UNITS    guarded units
   QUANTUM_REDIS_URL    Redis for the alert (and QUANTUM_REDIS_PASSWORD_FILE, CREDENTIALS_DIRECTORY)
   QUANTUM_METRICS_DIR  as --metrics-dir
+  STATE_DIRECTORY      where undelivered notifications wait (default: the latch's directory)
+  QT_ALERT_WEBHOOK, QT_AUDIT_EMAIL, QT_SMTP_SERVER, QT_SMTP_PORT, QT_SMTP_FROM,
+  QT_SMTP_STARTTLS, QT_SMTP_CA_FILE, QT_NOTIFY_TIMEOUT_MS
+                       where a person is told of each trip and of a failed enforcement
+                       (as audit-summary --notify), once per trip, after the stop; a
+                       delivery that failed is a WARN, kept and retried by the next run,
+                       and never changes the exit code
 
 )";
 
@@ -291,10 +325,27 @@ int emergency_stop_main(int argc, char** argv) {
         o.kill_after = std::chrono::milliseconds(kill_after_ms);
         o.json = json;
         o.redis_url = redis::url_from_env_or(redis_flag);
-        if (trip_cmd->parsed()) return trip(o, reason, metrics);
-        if (enforce_cmd->parsed()) return enforce(o, metrics);
-        if (status_cmd->parsed()) return status(o, metrics);
-        return reset(o, confirm, metrics);
+        // Undelivered notifications wait beside the latch unless systemd gives a state
+        // directory: whoever may trip may write there, the unit included.
+        const std::string latch_dir = std::filesystem::path(o.latch).parent_path().string();
+        o.state_dir = state_directory(latch_dir.empty() ? "." : latch_dir);
+        auto command = [&] {
+            if (trip_cmd->parsed()) return trip(o, reason, metrics);
+            if (enforce_cmd->parsed()) return enforce(o, metrics);
+            if (status_cmd->parsed()) return status(o, metrics);
+            return reset(o, confirm, metrics);
+        };
+        // Every run delivers what the outbox holds, after its own work and whatever its
+        // outcome: the exit code is the command's, never the delivery's.
+        ExitCode code = ExitCode::ok;
+        try {
+            code = command();
+        } catch (const Failure&) {
+            notify::deliver(o.state_dir, k_tool);
+            throw;
+        }
+        notify::deliver(o.state_dir, k_tool);
+        return code;
     });
 }
 

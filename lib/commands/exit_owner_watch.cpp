@@ -6,6 +6,7 @@
 #include "base/time.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
+#include "commands/notify.hpp"
 #include "redis/client.hpp"
 #include "systemd/timespan.hpp"
 #include "systemd/unit.hpp"
@@ -173,6 +174,7 @@ ExitCode watch_journal(const WatchOptions& o, Metrics& metrics) {
                                       k_alerts_stream, stored.error().message));
         alert_id = *stored;
         log::info("Alert {} stored in {} (dedup_key {})", alert_id, k_alerts_stream, key);
+        notify::queue_alert(o.state_dir, fields);
     } else if (r.examined == 0) {
         log::info("No entries from {} since {}, nothing to check", unit, when(start_usec));
     } else {
@@ -227,6 +229,7 @@ ExitCode watch_journal(const WatchOptions& o, Metrics& metrics) {
                          .dump()
                   << "\n";
     }
+    notify::deliver(o.state_dir, "exit-owner-watch");
     return r.matched > 0 ? ExitCode::reported : ExitCode::ok;
 }
 

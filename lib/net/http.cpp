@@ -123,7 +123,8 @@ Result<HttpResponse> get(const std::string& url, std::chrono::milliseconds timeo
 }
 
 Result<void> send_mail(const std::string& smtp_url, const std::string& from, const std::string& to,
-                       const std::string& message, std::chrono::milliseconds timeout) {
+                       const std::string& message, std::chrono::milliseconds timeout, StartTls starttls,
+                       const std::string& ca_file) {
     auto t = Transfer::create(timeout);
     if (!t) return t.error();
     Upload up{message};
@@ -135,6 +136,11 @@ Result<void> send_mail(const std::string& smtp_url, const std::string& from, con
     t->set(CURLOPT_READFUNCTION, &read_upload);
     t->set(CURLOPT_READDATA, &up);
     t->set(CURLOPT_UPLOAD, 1L);
+    const long use_ssl = starttls == StartTls::required       ? static_cast<long>(CURLUSESSL_ALL)
+                         : starttls == StartTls::when_offered ? static_cast<long>(CURLUSESSL_TRY)
+                                                              : static_cast<long>(CURLUSESSL_NONE);
+    t->set(CURLOPT_USE_SSL, use_ssl);
+    if (!ca_file.empty()) t->set(CURLOPT_CAINFO, ca_file.c_str());
     auto status = t->perform("mail");
     if (!status) return status.error();
     return {};

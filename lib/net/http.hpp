@@ -20,9 +20,14 @@ Result<HttpResponse> post_json(const std::string& url, const std::string& body, 
 // GETs url, keeping at most max_bytes of the body (larger bodies fail). Errors: unavailable.
 Result<HttpResponse> get(const std::string& url, std::chrono::milliseconds timeout, size_t max_bytes);
 
+// Whether an smtp:// transfer upgrades with STARTTLS (smtps:// is TLS from the start).
+enum class StartTls { off, when_offered, required };
+
 // Sends an RFC 5322 message (headers, blank line, body; CRLF line ends) through the
-// relay at smtp_url (smtp:// or smtps://). Errors: unavailable.
+// relay at smtp_url (smtp:// or smtps://); ca_file, when not empty, adds the CA bundle
+// that verifies the relay. Errors: unavailable.
 Result<void> send_mail(const std::string& smtp_url, const std::string& from, const std::string& to,
-                       const std::string& message, std::chrono::milliseconds timeout);
+                       const std::string& message, std::chrono::milliseconds timeout, StartTls starttls = StartTls::off,
+                       const std::string& ca_file = {});
 
 } // namespace qops::net

@@ -1,7 +1,6 @@
 #include "net/notify.hpp"
 
-#include "base/time.hpp"
-#include "crypto/base64.hpp"
+#include "base/text.hpp"
 #include "net/http.hpp"
 
 #include <fmt/format.h>
@@ -10,39 +9,68 @@
 namespace qops::net {
 namespace {
 
-constexpr size_t k_discord_limit = 1900; // Discord refuses content over 2000 characters
+// Discord refuses content over 2000 characters; the rest is cut with a marker.
+constexpr size_t k_discord_limit_bytes = 1900;
+constexpr std::string_view k_zero_width_space = "\u200b";
 
-// RFC 2047 encoded-word for a UTF-8 header value.
-std::string mime_header(const std::string& value) {
-    return "=?UTF-8?B?" + crypto::base64_encode(value) + "?=";
+// The longest prefix of s within max_bytes that ends on a character boundary.
+std::string_view utf8_prefix(std::string_view s, size_t max_bytes) {
+    size_t end = 0;
+    while (end < s.size()) {
+        const size_t n = std::max<size_t>(1, text::utf8_sequence_length(s, end));
+        if (end + n > max_bytes) break;
+        end += n;
+    }
+    return s.substr(0, end);
 }
 
 } // namespace
 
-Result<void> post_webhook(const std::string& url, const std::string& text, std::chrono::milliseconds timeout) {
-    const std::string content = text.size() > k_discord_limit ? text.substr(0, k_discord_limit) + "\n…" : text;
-    const std::string body = nlohmann::json{{"text", text}, {"content", content}}.dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace);
-    auto reply = post_json(url, body, timeout);
+std::string slack_text(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        if (c == '&')
+            out += "&amp;";
+        else if (c == '<')
+            out += "&lt;";
+        else if (c == '>')
+            out += "&gt;";
+        else if (c == '@')
+            out += "@", out += k_zero_width_space;
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string discord_text(std::string_view text) {
+    const bool cut = text.size() > k_discord_limit_bytes;
+    const std::string_view kept = utf8_prefix(text, k_discord_limit_bytes);
+    std::string out;
+    for (size_t i = 0; i < kept.size(); ++i) {
+        out += kept[i];
+        // "@everyone", "<@id>", "<@&role>" and a masked link "[text](url)" stop parsing
+        // at the zero-width space.
+        if (kept[i] == '@' || (kept[i] == ']' && i + 1 < kept.size() && kept[i + 1] == '(')) out += k_zero_width_space;
+    }
+    if (cut) out += "\n…";
+    return out;
+}
+
+std::string webhook_payload(std::string_view text) {
+    return nlohmann::json{{"text", slack_text(text)},
+                          {"content", discord_text(text)},
+                          {"allowed_mentions", {{"parse", nlohmann::json::array()}}}}
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<void> post_webhook(const std::string& url, std::string_view text, std::chrono::milliseconds timeout) {
+    auto reply = post_json(url, webhook_payload(text), timeout);
     if (!reply) return with_context(Result<void>(reply.error()), "webhook");
     if (reply->status < 200 || reply->status > 299)
         return unavailable(fmt::format("webhook: HTTP {}", reply->status), ErrorKind::refused);
     return {};
-}
-
-Result<void> send_text_mail(const MailSettings& s, const std::string& subject, const std::string& body,
-                            std::chrono::milliseconds timeout) {
-    std::string message =
-        fmt::format("Date: {}\r\nFrom: <{}>\r\nTo: <{}>\r\nSubject: {}\r\nMIME-Version: 1.0\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-                    human_utc(now_epoch_seconds()) + " +0000", s.from, s.to, mime_header(subject));
-    for (const char c : body) {
-        if (c == '\n')
-            message += "\r\n";
-        else
-            message += c;
-    }
-    return send_mail(fmt::format("smtp://{}:{}", s.server, s.port), s.from, s.to, message, timeout);
 }
 
 } // namespace qops::net
