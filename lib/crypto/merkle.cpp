@@ -4,8 +4,8 @@
 
 #include <bit>
 #include <charconv>
-#include <optional>
 #include <fmt/format.h>
+#include <optional>
 
 namespace qops::crypto {
 namespace {
