@@ -252,6 +252,11 @@ Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, i
         if (fields.at(key) != value)
             return integrity(fmt::format("policy field '{}' disagrees with policy_json ('{}' vs '{}')", key,
                                          fields.at(key).substr(0, 64), value.substr(0, 64)));
+    if (auto times = check_times(s, now_epoch); !times) return times.error();
+    return s;
+}
+
+Result<void> check_times(const Sealed& s, int64_t now_epoch) {
     // Bounds before expiry, so that an absurd stamp is named as such. The numbers are
     // printed as numbers: a date of year -2094062883 helps nobody.
     if (s.created_at_epoch > now_epoch + k_max_clock_skew_seconds)
@@ -269,7 +274,7 @@ Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, i
     if (s.valid_until_epoch <= now_epoch)
         return integrity(
             fmt::format("policy {} expired {} s ago", s.doc.policy_version, now_epoch - s.valid_until_epoch));
-    return s;
+    return {};
 }
 
 void sign(Sealed& sealed, const crypto::SigningKey& key) {

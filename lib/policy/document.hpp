@@ -75,6 +75,10 @@ const std::vector<std::string>& required_fields();
 // valid_until_epoch - created_at_epoch <= 31 days. Errors (integrity): what is wrong.
 Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, int64_t now_epoch);
 
+// The checks of verify_fields that depend on the clock: created_at_epoch <= now + 60,
+// 0 <= created_at_epoch <= valid_until_epoch <= created_at_epoch + 31 days, not expired.
+Result<void> check_times(const Sealed& sealed, int64_t now_epoch);
+
 // verify_fields, and policy_note a signed note by one of trusted whose text names this
 // policy_seq and policy_hash. Errors (integrity): what is wrong (no trusted keys included).
 Result<Sealed> verify_signed(const std::map<std::string, std::string>& fields, int64_t now_epoch,
