@@ -7,6 +7,7 @@
 #include "policy/document.hpp"
 #include "policy/store.hpp"
 #include "support/policy_keys.hpp"
+#include "support/python.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -59,9 +60,8 @@ RunResult show(const RedisServer& redis, const RunOptions& o) {
 
 // The Python binding from Debian's /usr/bin/python3: "OK <seq>" or "UNAVAILABLE <code> <reason>".
 RunResult py_load(const RedisServer& redis, RunOptions o) {
-    o.env["PYTHONPATH"] = std::string(QOPS_BUILD_DIR) + "/python";
     o.env["QUANTUM_REDIS_URL"] = redis.url();
-    return run({"/usr/bin/python3", "-c", R"PY(
+    return run({k_python, "-c", R"PY(
 import quantum_ops
 try:
     p = quantum_ops.load_policy()
@@ -69,7 +69,7 @@ try:
 except quantum_ops.PolicyUnavailable as e:
     print("UNAVAILABLE", e.exit_code, e.reason)
 )PY"},
-               o);
+               with_quantum_ops(o));
 }
 
 // Both readers refuse with exit 4; the printout names why.

@@ -3,6 +3,7 @@
 // rotation and a policy change seen by one long-running process.
 
 #include "support/policy_keys.hpp"
+#include "support/python.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -20,8 +21,7 @@ std::string sample_path() {
 }
 
 RunResult python(const std::string& script, RunOptions o) {
-    o.env["PYTHONPATH"] = std::string(QOPS_BUILD_DIR) + "/python";
-    return run({"/usr/bin/python3", "-c", script}, o);
+    return run({k_python, "-c", script}, with_quantum_ops(o));
 }
 
 } // namespace
