@@ -133,9 +133,15 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     if (!doc) throw Failure(doc.error());
     log::ok("Policy {} successfully", o.generator.empty() ? "loaded" : "generated");
 
-    // The seq rises above the stored one; the save script checks it again atomically.
+    // The seq rises above the stored one; the save script checks it again atomically. Only
+    // a stored policy signed by a key we trust counts: a policy_seq planted by someone with
+    // write access to Redis must not be signed into a seq the readers will hold us to.
     const int64_t created_at = now_epoch_seconds();
-    const int64_t seq = next_seq(stored_seq(value_or_throw(read_fields(redis))), created_at);
+    std::vector<crypto::VerifierKey> trusted{own_key};
+    if (auto listed = reader_config("", ""))
+        trusted.insert(trusted.end(), listed->trusted.begin(), listed->trusted.end());
+    const auto current = accept(value_or_throw(read_fields(redis)), created_at, ReaderConfig{trusted, {}});
+    const int64_t seq = next_seq(current ? current->policy_seq : 0, created_at);
     Sealed sealed =
         seal(std::move(*doc), created_at, o.generator.empty() ? "policy-refresh" : generator_name(o.generator), seq);
     sign(sealed, key);

@@ -6,7 +6,6 @@
 #include "base/env.hpp"
 #include "base/host.hpp"
 
-#include <charconv>
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -61,14 +60,6 @@ Result<SaveOutcome> save(redis::Client& redis, const Sealed& sealed, const std::
     default:
         return SaveOutcome::newer_stored;
     }
-}
-
-int64_t stored_seq(const std::map<std::string, std::string>& fields) {
-    auto it = fields.find("policy_seq");
-    if (it == fields.end()) return 0;
-    int64_t seq = 0;
-    const auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), seq);
-    return ec == std::errc() && end == it->second.data() + it->second.size() && seq > 0 ? seq : 0;
 }
 
 int64_t next_seq(int64_t stored, int64_t now_epoch) {

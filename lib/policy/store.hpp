@@ -29,9 +29,6 @@ enum class SaveOutcome {
 // mix or a part, and a writer that lost its lock writes nothing.
 Result<SaveOutcome> save(redis::Client& redis, const Sealed& sealed, const std::string& lock_token);
 
-// The policy_seq of the stored policy (0 when none is stored or it has none).
-int64_t stored_seq(const std::map<std::string, std::string>& fields);
-
 // The seq of the next policy: above the stored one, and at least created_at_epoch, so
 // that it keeps rising after the stored policy expired or Redis lost its data.
 int64_t next_seq(int64_t stored, int64_t now_epoch);

@@ -622,3 +622,23 @@ TEST_CASE("policy-refresh: key rotation, old and new key trusted, then only the 
     CHECK(r.exit_code == 4);
     CHECK_THAT(r.err, Catch::Contains("trusted key"));
 }
+
+TEST_CASE("policy-refresh: a policy_seq planted in Redis is not signed into the next policy") {
+    RedisServer redis;
+    PolicyKeys keys;
+    REQUIRE(refresh(redis, keys, {"--policy", sample_path()}).exit_code == 0);
+    const int64_t genuine = std::stoll(hgetall(redis).at("policy_seq"));
+    // Someone with write access plants an absurd seq (readers reject that hash anyway).
+    redis.cmd({"HSET", policy::k_policy_key, "policy_seq", "9007199254740000"});
+    auto r = refresh(redis, keys, {"--policy", sample_path()});
+    INFO(r.err);
+    // The save script still refuses to go below the stored value: nothing written, exit 1 ...
+    CHECK(r.exit_code == 1);
+    // ... and once the planted hash is gone, the next seq follows the genuine one, not the planted one.
+    redis.cmd({"DEL", policy::k_policy_key});
+    REQUIRE(refresh(redis, keys, {"--policy", sample_path()}).exit_code == 0);
+    const int64_t next = std::stoll(hgetall(redis).at("policy_seq"));
+    CHECK(next >= genuine);
+    CHECK(next < genuine + 1000);
+    CHECK(show(redis, keys).exit_code == 0);
+}
