@@ -59,9 +59,14 @@ uint32_t be32(const unsigned char* p) {
 } // namespace
 
 bool valid_key_name(std::string_view name) {
-    // Unicode spaces are control-free UTF-8 too; the ASCII ones are what matter in practice.
-    return !name.empty() && clean_utf8(name, false) && name.find_first_of(" +") == std::string_view::npos &&
-           name.find("\xC2\xA0") == std::string_view::npos;
+    if (name.empty() || !clean_utf8(name, false) || name.find_first_of(" +") != std::string_view::npos) return false;
+    // The non-ASCII spaces (Go's unicode.IsSpace), which the signed-note spec forbids too.
+    for (std::string_view space : {"\xC2\x85", "\xC2\xA0", "\xE1\x9A\x80", "\xE2\x80\xA8", "\xE2\x80\xA9",
+                                   "\xE2\x80\xAF", "\xE2\x81\x9F", "\xE3\x80\x80"})
+        if (name.find(space) != std::string_view::npos) return false;
+    for (unsigned char c = 0x80; c <= 0x8A; ++c) // U+2000..U+200A
+        if (name.find(std::string{'\xE2', '\x80', static_cast<char>(c)}) != std::string_view::npos) return false;
+    return true;
 }
 
 uint32_t key_id(std::string_view name, const PublicKey& key) {

@@ -62,14 +62,16 @@ Result<void> check_and_record(const std::string& state_dir, int64_t seq, const s
     if (::mkdir(state_dir.c_str(), 0750) != 0 && errno != EEXIST)
         return unavailable(
             fmt::format("cannot create the policy reader state directory {}: {}", state_dir, errno_text(errno)));
-    auto lock = FileLock::acquire(state_path(state_dir) + ".lock", 0600);
+    // Not secret (a seq and a hash): readable by the other readers of the directory, so
+    // that they see the mark even when another user moved it.
+    auto lock = FileLock::acquire(state_path(state_dir) + ".lock", 0664);
     if (!lock) return lock.error();
     // Another reader may have moved on meanwhile: decide again under the lock.
     before = read_accepted(state_dir);
     if (!before) return before.error();
     if (auto c = check(*before, seq, hash); !c) return c;
     if (seq == before->seq) return {};
-    return with_context(write_file_atomic(state_path(state_dir), fmt::format("{} {}\n", seq, hash), 0600),
+    return with_context(write_file_atomic(state_path(state_dir), fmt::format("{} {}\n", seq, hash), 0644),
                         "policy reader state");
 }
 

@@ -55,6 +55,21 @@ TEST_CASE("note: verifier keys") {
             CHECK_FALSE(parse_verifier_key(bad).ok());
         }
     }
+    SECTION("key names: no spaces (Unicode ones included), no '+', no control characters") {
+        CHECK(valid_key_name("host-1/quantum-ops/policy"));
+        CHECK(valid_key_name("caf\xC3\xA9"));
+        for (const char* bad : {"", "a b", "a+b", "a\tb",
+                                "a\xC2\xA0"
+                                "b",
+                                "a\xE2\x80\x83"
+                                "b",
+                                "a\xE3\x80\x80"
+                                "b",
+                                "\xff"}) {
+            INFO(bad);
+            CHECK_FALSE(valid_key_name(bad));
+        }
+    }
     SECTION("a keys file: one a line, blank lines and comments skipped, a bad line named") {
         test::TempDir tmp;
         const SigningKey key = SigningKey::generate();
