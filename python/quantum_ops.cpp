@@ -101,7 +101,6 @@ PYBIND11_MODULE(quantum_ops, m) {
     });
     m.def("load_policy", &load_policy, py::arg("redis_url") = py::none(), py::arg("verifier_keys") = py::none(),
           py::arg("state_dir") = py::none(),
-          "load_policy(redis_url=None, verifier_keys=None, state_dir=None) -> dict\n\n"
           "The current policy document (with policy_seq, policy_hash, valid_until_epoch) after the checks of "
           "policy-show. None means the environment or the default: QUANTUM_REDIS_URL, "
           "QUANTUM_POLICY_VERIFIER_KEYS (/etc/quantum/policy-verifier-keys), QUANTUM_POLICY_STATE_DIR "
