@@ -560,11 +560,14 @@ TEST_CASE("policy-refresh: a run stopped past its lock writes nothing, exits 1, 
     TempDir tmp;
     const std::string stale = tmp.write("stale.json", policy_text("v-stale"));
     const std::string newer = tmp.write("newer.json", policy_text("v-newer"));
-    // The first run's generator is slow: the run holds the lock while it waits.
+    // The first run's generator waits for the file go: the run holds the lock meanwhile.
+    const std::string go = tmp.file("go");
     RunResult first;
-    std::thread t([&] { first = refresh(redis, keys, {"--generator", "sleep 0.5; cat " + stale}); });
+    std::thread t([&] {
+        first = refresh(redis, keys, {"--generator", "while [ ! -e " + go + " ]; do sleep 0.02; done; cat " + stale});
+    });
     std::string token;
-    for (int i = 0; i < 200 && token.empty(); ++i) {
+    for (int i = 0; i < 2000 && token.empty(); ++i) {
         auto r = redis.cmd({"GET", policy::k_lock_key});
         if (r.is_string()) token = r.str();
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -582,7 +585,8 @@ TEST_CASE("policy-refresh: a run stopped past its lock writes nothing, exits 1, 
     REQUIRE(second.exit_code == 0);
     const auto stored = hgetall(redis);
     REQUIRE(stored.at("policy_version") == "v-newer");
-    std::this_thread::sleep_for(std::chrono::milliseconds(600)); // the stopped run's generator is done
+    tmp.write("go", ""); // the stopped run's generator finishes while the run is stopped
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
     REQUIRE(::kill(pid, SIGCONT) == 0);
     t.join();
     INFO(first.err);
