@@ -30,3 +30,8 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_SOURCE_DIR}/cmake/debian/postrm ${CMAKE_BINARY_DIR}/debian/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 include(CPack)
+
+# The policy reader's interface for C++ services (lib/policy/reader.hpp, plain structs
+# and a pimpl class); the Python module quantum_ops is installed by python/CMakeLists.txt.
+install(FILES ${CMAKE_SOURCE_DIR}/lib/policy/reader.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/quantum-ops RENAME policy_reader.hpp)

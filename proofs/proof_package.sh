@@ -120,7 +120,16 @@ shorten() {
     hx sh -c "printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nOnUnitActiveSec=$2s\nAccuracySec=100ms\nRandomizedDelaySec=0\n' >/etc/systemd/system/$1.d/50-proof.conf"
 }
 
+# The policy signing key (the unit's credential, root-owned 0600) and the verifier key
+# that policy-show trusts, made as an operator would (runbook policy-keys.md).
+policy_keys() {
+    hx sh -c 'umask 077 && openssl genpkey -algorithm ed25519 -out /etc/quantum/policy-signing-key 2>/dev/null &&
+        QUANTUM_POLICY_SIGNING_KEY_FILE=/etc/quantum/policy-signing-key policy-refresh --verifier-key \
+            >/etc/quantum/policy-verifier-keys && chmod 644 /etc/quantum/policy-verifier-keys'
+}
+
 t_timers_run() {
+    policy_keys || return 1
     shorten quantum-policy-refresh.timer 3
     shorten quantum-exit-owner-watch.timer 3
     hx systemctl daemon-reload || return 1

@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# Proof: policy-show is fail-closed: no policy, an incomplete, tampered, mixed or expired
-# one, or an unreachable Redis never yields a policy. Replaces the seed's
+# Proof: policy-show is fail-closed: no policy, an incomplete, tampered, mixed, expired,
+# forged, foreign-signed or replayed one, no verifier keys, or an unreachable Redis never
+# yields a policy. Replaces the seed's
 # scripts/proof_policy_fail_closed.sh (10 tests).
 source "$(dirname "$0")/lib.sh"
 
 SAMPLE="$QOPS_SOURCE_DIR/ops/policy.sample.json"
 KEY=quantum:policy:current
 start_redis
+
+# A throwaway signing key for the refreshes, the verifier key the readers trust, and the
+# readers' state directory (the highest policy_seq accepted).
+openssl genpkey -algorithm ed25519 -out "$PROOF_WORK/policy-signing-key" 2>/dev/null &&
+    chmod 600 "$PROOF_WORK/policy-signing-key"
+export QUANTUM_POLICY_SIGNING_KEY_FILE="$PROOF_WORK/policy-signing-key"
+export QUANTUM_POLICY_VERIFIER_KEYS="$PROOF_WORK/policy-verifier-keys"
+export QUANTUM_POLICY_STATE_DIR="$PROOF_WORK/policy-state"
+policy-refresh --verifier-key >"$QUANTUM_POLICY_VERIFIER_KEYS"
 
 # Restores a freshly refreshed, valid policy.
 fresh() { rcli DEL "$KEY" >/dev/null && policy-refresh --policy "$SAMPLE" 2>/dev/null; }
@@ -72,6 +82,43 @@ t_mixed() {
     rewrite '{"policy_version": "2.0.0-other"}' && shows_nothing 4 && grep -q "disagrees" "$PROOF_WORK/err"
 }
 check "fields of two versions mixed in one hash fail closed (exit 4)" t_mixed
+
+t_forged() {
+    fresh || return 1
+    # Write access to Redis alone: leverage 100x-125x, valid until 4000000000000000000, the
+    # hash recomputed and every summary field made to agree, the key made persistent.
+    rewrite '{"leverage": {"min": 100.0, "max": 125.0}, "valid_until_epoch": 4000000000000000000}' &&
+        rcli HSET "$KEY" leverage_range 100.0x-125.0x valid_until_epoch 4000000000000000000 >/dev/null &&
+        shows_nothing 4 && ! grep -q -- "-2094062883" "$PROOF_WORK/err"
+}
+check "a forged policy (100x-125x, valid until 4000000000000000000, hash recomputed) fails closed (exit 4)" t_forged
+
+t_resigned_elsewhere() {
+    fresh || return 1
+    local other="$PROOF_WORK/other-key"
+    openssl genpkey -algorithm ed25519 -out "$other" 2>/dev/null && chmod 600 "$other"
+    rcli DEL "$KEY" >/dev/null
+    QUANTUM_POLICY_SIGNING_KEY_FILE=$other policy-refresh --policy "$SAMPLE" 2>/dev/null || return 1
+    shows_nothing 4 && grep -q "trusted key" "$PROOF_WORK/err"
+}
+check "a policy signed by a key the readers do not trust fails closed (exit 4)" t_resigned_elsewhere
+
+t_replay() {
+    fresh || return 1
+    # Keep the older signed policy, store a newer one, let the reader see it, write the old one back.
+    rcli COPY "$KEY" old-policy >/dev/null || return 1
+    sleep 1
+    policy-refresh --policy "$SAMPLE" 2>/dev/null && policy-show >/dev/null || return 1
+    rcli DEL "$KEY" >/dev/null && rcli COPY old-policy "$KEY" >/dev/null && rcli DEL old-policy >/dev/null
+    shows_nothing 4 && grep -q "rollback" "$PROOF_WORK/err"
+}
+check "a replay of an older signed policy after a newer one was read fails closed (exit 4)" t_replay
+
+t_no_keys() {
+    fresh || return 1
+    QUANTUM_POLICY_VERIFIER_KEYS="$PROOF_WORK/none" shows_nothing 4 && grep -q "no policy verifier keys" "$PROOF_WORK/err"
+}
+check "a reader with no verifier keys configured accepts nothing (exit 4)" t_no_keys
 
 t_unreachable() {
     fresh || return 1

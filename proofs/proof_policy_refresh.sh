@@ -8,7 +8,23 @@ SAMPLE="$QOPS_SOURCE_DIR/ops/policy.sample.json"
 KEY=quantum:policy:current
 start_redis
 
+# A throwaway signing key for the refreshes, the verifier key the readers trust, and the
+# readers' state directory (the highest policy_seq accepted).
+openssl genpkey -algorithm ed25519 -out "$PROOF_WORK/policy-signing-key" 2>/dev/null &&
+    chmod 600 "$PROOF_WORK/policy-signing-key"
+export QUANTUM_POLICY_SIGNING_KEY_FILE="$PROOF_WORK/policy-signing-key"
+export QUANTUM_POLICY_VERIFIER_KEYS="$PROOF_WORK/policy-verifier-keys"
+export QUANTUM_POLICY_STATE_DIR="$PROOF_WORK/policy-state"
+policy-refresh --verifier-key >"$QUANTUM_POLICY_VERIFIER_KEYS"
+
 field() { rcli HGET "$KEY" "$1"; }
+# hash_digest KEY, field by field: policy_note spans lines, which lib.sh's line pairs would split.
+hash_digest() {
+    local keys
+    keys=$(rcli HKEYS "$1" | LC_ALL=C sort) || { echo "unreadable"; return 1; }
+    if [ -z "$keys" ]; then echo "empty"; return 0; fi
+    while read -r f; do printf '%s\0%s\0' "$f" "$(rcli HGET "$1" "$f")"; done <<<"$keys" | sha256sum | cut -d' ' -f1
+}
 
 t_runs() { policy-refresh --help | grep -q "Exit codes:" && policy-refresh --version; }
 check "policy-refresh runs and documents its exit codes" t_runs
@@ -17,7 +33,7 @@ t_refresh() {
     policy-refresh --policy "$SAMPLE" --metrics-dir "$PROOF_WORK" || return 1
     local f
     for f in policy_version policy_hash valid_until_epoch created_at_epoch generator universe_count \
-        leverage_range exit_owner policy_json; do
+        leverage_range exit_owner policy_json policy_seq policy_note; do
         [ -n "$(field "$f")" ] || { echo "missing field $f"; return 1; }
     done
 }
@@ -31,6 +47,41 @@ t_hash() {
     [ "$want" = "$got" ]
 }
 check "policy_hash is the SHA-256 of the stored policy_json" t_hash
+
+t_signed() {
+    local note seq
+    note=$(field policy_note)
+    seq=$(field policy_seq)
+    printf '%s\n' "$note"
+    [ "$(printf '%s\n' "$note" | sed -n 1,3p)" = "$(printf 'quantum-ops/policy\n%s\n%s' "$seq" "$(field policy_hash)")" ] &&
+        printf '%s\n' "$note" | grep -q "^— quantum-ops/policy " &&
+        grep -q "\"policy_seq\":$seq[,}]" <<<"$(field policy_json)" && policy-show >/dev/null
+}
+check "the policy is signed: policy_note names policy_seq and policy_hash, policy-show accepts it" t_signed
+
+t_seq_rises() {
+    local before
+    before=$(field policy_seq)
+    policy-refresh --policy "$SAMPLE" 2>/dev/null || return 1
+    echo "policy_seq $before -> $(field policy_seq)"
+    [ "$(field policy_seq)" -gt "$before" ]
+}
+check "policy_seq rises with every refresh" t_seq_rises
+
+t_key_handling() {
+    local before err rc=0
+    before=$(hash_digest "$KEY")
+    err=$(QUANTUM_POLICY_SIGNING_KEY_FILE='' CREDENTIALS_DIRECTORY='' policy-refresh --policy "$SAMPLE" 2>&1) || rc=$?
+    echo "$err"
+    [ "$rc" -eq 2 ] && grep -q QUANTUM_POLICY_SIGNING_KEY_FILE <<<"$err" || return 1
+    cp "$QUANTUM_POLICY_SIGNING_KEY_FILE" "$PROOF_WORK/open-key" && chmod 644 "$PROOF_WORK/open-key"
+    rc=0
+    err=$(QUANTUM_POLICY_SIGNING_KEY_FILE="$PROOF_WORK/open-key" policy-refresh --policy "$SAMPLE" 2>&1) || rc=$?
+    echo "$err"
+    [ "$rc" -eq 2 ] && grep -q "$PROOF_WORK/open-key" <<<"$err" && [ "$(hash_digest "$KEY")" = "$before" ] &&
+        [ "$(policy-refresh --verifier-key)" = "$(cat "$QUANTUM_POLICY_VERIFIER_KEYS")" ]
+}
+check "no signing key, or one readable by others: exit 2 naming it, nothing written; --verifier-key prints the key" t_key_handling
 
 t_expiry() {
     local now until ttl

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine and runs the main job on an embedded default:
 # installs the packages, builds the tools (Release), starts a throwaway redis-server on a
-# free loopback port, runs policy-refresh on the sample policy (ops/policy.sample.json),
-# reads it back fail-closed with policy-show, shows what was stored, and removes the
-# throwaway Redis again. Nothing outside build/ and a temp directory is touched.
+# free loopback port, makes a throwaway policy signing key pair, runs policy-refresh on the
+# sample policy (ops/policy.sample.json), reads it back fail-closed with policy-show, shows
+# what was stored, and removes the throwaway Redis again. Nothing outside build/ and a temp
+# directory is touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,6 +23,14 @@ start_throwaway_redis "$work"
 port=$REDIS_PORT
 echo "=== throwaway Redis on $QUANTUM_REDIS_URL"
 
+# A throwaway Ed25519 key pair: the refresh signs with the private key, the readers trust
+# the verifier key (in production: /etc/quantum/policy-signing-key, runbook policy-keys.md).
+openssl genpkey -algorithm ed25519 -out "$work/policy-signing-key" && chmod 600 "$work/policy-signing-key"
+export QUANTUM_POLICY_SIGNING_KEY_FILE=$work/policy-signing-key
+export QUANTUM_POLICY_VERIFIER_KEYS=$work/policy-verifier-keys QUANTUM_POLICY_STATE_DIR=$work/state
+policy-refresh --verifier-key >"$QUANTUM_POLICY_VERIFIER_KEYS"
+echo "=== throwaway signing key; readers trust $(cat "$QUANTUM_POLICY_VERIFIER_KEYS")"
+
 echo
 echo "=== policy-refresh --policy ops/policy.sample.json --metrics-dir $work"
 policy-refresh --policy ops/policy.sample.json --metrics-dir "$work"
@@ -38,6 +47,8 @@ echo
 echo "=== $work/policy-refresh.prom (node_exporter textfile metrics)"
 grep -v '^#' "$work/policy-refresh.prom"
 echo
+echo "=== the signed note in quantum:policy:current (policy_note)"
+redis-cli -p "$port" --raw HGET quantum:policy:current policy_note
 echo "=== fail-closed: tamper with the stored document, policy-show must refuse (exit 4)"
 redis-cli -p "$port" HSET quantum:policy:current exit_owner rogue >/dev/null
 rc=0

@@ -34,6 +34,11 @@ memcheck() {
     fi
 }
 
+# A throwaway policy signing key and the verifier key readers trust.
+openssl genpkey -algorithm ed25519 -out "$work/policy-signing-key" 2>/dev/null && chmod 600 "$work/policy-signing-key"
+export QUANTUM_POLICY_SIGNING_KEY_FILE=$work/policy-signing-key QUANTUM_POLICY_STATE_DIR=$work/policy-state
+"$bin/policy-refresh" --verifier-key >"$work/policy-verifier-keys"
+export QUANTUM_POLICY_VERIFIER_KEYS=$work/policy-verifier-keys
 memcheck 0 policy-refresh --policy "$src/ops/policy.sample.json"
 memcheck 0 policy-show
 memcheck 1 exit-owner-watch --no-state --window 10min --journal-dir "$work/journal"

@@ -14,6 +14,8 @@ command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install 
 work=$(mktemp -d)
 . scripts/lib/throwaway-redis.sh
 start_throwaway_redis "$work" # exports QUANTUM_REDIS_URL, and REDIS_PORT for the original script
+openssl genpkey -algorithm ed25519 -out "$work/policy-signing-key" 2>/dev/null && chmod 600 "$work/policy-signing-key"
+export QUANTUM_POLICY_SIGNING_KEY_FILE=$work/policy-signing-key
 new=("$BIN/policy-refresh" --policy ops/policy.sample.json)
 old=(bash bench/policy/original/policy_refresh.sh)
 "${new[@]}" 2>/dev/null && "${old[@]}" 2>/dev/null

@@ -12,6 +12,7 @@ inline void add_policy_gauges(Metrics& metrics, const policy::Sealed& s) {
                   static_cast<double>(s.valid_until_epoch));
     metrics.gauge("quantum_policy_universe_count", "Number of symbols in the current policy.",
                   static_cast<double>(s.doc.universe.size()));
+    metrics.gauge("quantum_policy_seq", "policy_seq of the current policy.", static_cast<double>(s.policy_seq));
 }
 
 } // namespace qops::commands

@@ -6,6 +6,7 @@
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
 #include "commands/policy_common.hpp"
+#include "crypto/ed25519.hpp"
 #include "policy/document.hpp"
 #include "policy/store.hpp"
 #include "redis/client.hpp"
@@ -20,14 +21,17 @@ namespace {
 using namespace policy;
 
 constexpr std::chrono::seconds k_default_generator_timeout{30};
+constexpr const char* k_signing_key_env = "QUANTUM_POLICY_SIGNING_KEY_FILE";
+constexpr const char* k_signing_key_credential = "policy-signing-key";
 
 struct RefreshOptions {
     std::string policy_file = "/etc/quantum/policy.json";
     std::string generator; // shell command line; when set, its stdout is the document
     std::chrono::milliseconds generator_timeout = k_default_generator_timeout;
-    bool dry_run = false;  // validate and print the hash; no Redis, nothing written
-    bool json = false;     // print the result as JSON on stdout
-    std::string redis_url; // resolved URL text
+    bool dry_run = false;      // validate and print the hash; no Redis, nothing written
+    bool json = false;         // print the result as JSON on stdout
+    bool verifier_key = false; // print the signing key's verifier key and exit
+    std::string redis_url;     // resolved URL text
     std::chrono::milliseconds redis_timeout{2000};
 };
 
@@ -67,8 +71,16 @@ Result<std::string> obtain_document(const RefreshOptions& o) {
     return std::move(r->out);
 }
 
+crypto::SigningKey load_signing_key() {
+    return value_or_throw(crypto::SigningKey::load_from_env_or_credential(k_signing_key_env, k_signing_key_credential));
+}
+
 ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     const std::string source = o.generator.empty() ? o.policy_file : o.generator;
+    if (o.verifier_key) {
+        std::cout << policy_verifier_key(load_signing_key()).text() << "\n";
+        return ExitCode::ok;
+    }
     if (o.dry_run) {
         auto text = obtain_document(o);
         if (!text) throw Failure(text.error());
@@ -89,6 +101,9 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
         return ExitCode::ok;
     }
 
+    // The key first: without one nothing can be stored, so say so before touching Redis.
+    const crypto::SigningKey key = load_signing_key();
+    const crypto::VerifierKey own_key = policy_verifier_key(key);
     auto redis = value_or_throw(redis::connect_url(o.redis_url, {o.redis_timeout, "policy-refresh"}));
     auto attempt = value_or_throw(RefreshLock::acquire(redis, lock_ttl(o)));
     if (!attempt.lock) {
@@ -118,9 +133,30 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     if (!doc) throw Failure(doc.error());
     log::ok("Policy {} successfully", o.generator.empty() ? "loaded" : "generated");
 
-    Sealed sealed = seal(std::move(*doc), now_epoch_seconds(),
-                         o.generator.empty() ? "policy-refresh" : generator_name(o.generator));
-    value_or_throw(save(redis, sealed));
+    // The seq rises above the stored one; the save script checks it again atomically. Only
+    // a stored policy signed by a key we trust counts: a policy_seq planted by someone with
+    // write access to Redis must not be signed into a seq the readers will hold us to.
+    const int64_t created_at = now_epoch_seconds();
+    std::vector<crypto::VerifierKey> trusted{own_key};
+    if (auto listed = reader_config("", ""))
+        trusted.insert(trusted.end(), listed->trusted.begin(), listed->trusted.end());
+    const auto current = accept(value_or_throw(read_fields(redis)), created_at, ReaderConfig{trusted, {}});
+    const int64_t seq = next_seq(current ? current->policy_seq : 0, created_at);
+    Sealed sealed =
+        seal(std::move(*doc), created_at, o.generator.empty() ? "policy-refresh" : generator_name(o.generator), seq);
+    sign(sealed, key);
+    switch (value_or_throw(save(redis, sealed, lock.token()))) {
+    case SaveOutcome::saved:
+        break;
+    case SaveOutcome::lock_lost:
+        log::warn("Refresh lock {} was lost before the save (run stalled past its TTL?): nothing written, "
+                  "the stored policy stays",
+                  k_lock_key);
+        return ExitCode::reported;
+    case SaveOutcome::newer_stored:
+        log::warn("A policy with policy_seq >= {} is already stored: nothing written, the newer policy stays", seq);
+        return ExitCode::reported;
+    }
 
     // Fail-open: the audit trail never fails or undoes the save. The read-back rides in
     // the same round trip.
@@ -131,7 +167,8 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     log::info("Validating policy in Redis...");
     auto fields = value_or_throw(std::move(read_back));
     const int64_t now = now_epoch_seconds();
-    auto stored = verify_fields(fields, now);
+    // Checked as a reader would, trusting only our own key (readers trust their key file).
+    auto stored = accept(fields, now, ReaderConfig{{own_key}, {}});
     if (!stored) {
         log::fail("Policy validation failed: {}", stored.error().message);
         return ExitCode::integrity;
@@ -143,8 +180,9 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     }
     add_policy_gauges(metrics, *stored);
     const int64_t valid_for = stored->valid_until_epoch - now;
-    log::ok("Policy validated: version={} hash={} valid_for={}min", stored->doc.policy_version,
-            stored->policy_hash.substr(0, 8), valid_for / 60);
+    log::ok("Policy validated: version={} hash={} seq={} signed by {}+{:08x} valid_for={}min",
+            stored->doc.policy_version, stored->policy_hash.substr(0, 8), stored->policy_seq, own_key.name, own_key.id,
+            valid_for / 60);
     if (stored->valid_until_epoch <= now + k_freshness_margin_seconds) {
         log::fail("Policy expires within the {} s freshness margin (valid_until={})", k_freshness_margin_seconds,
                   stored->valid_until_epoch);
@@ -156,6 +194,8 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     if (o.json)
         std::cout << nlohmann::json{{"policy_version", stored->doc.policy_version},
                                     {"policy_hash", stored->policy_hash},
+                                    {"policy_seq", stored->policy_seq},
+                                    {"verifier_key", own_key.text()},
                                     {"valid_until_epoch", stored->valid_until_epoch},
                                     {"created_at_epoch", stored->created_at_epoch},
                                     {"universe_count", stored->doc.universe.size()},
@@ -169,13 +209,20 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
 constexpr const char* k_footer = R"(
 Reads the policy document from --policy FILE (default /etc/quantum/policy.json) or from
 the stdout of --generator 'CMD ARGS' (run by /bin/sh, killed after --generator-timeout),
-validates every field, and replaces quantum:policy:current in one transaction with the
-canonical JSON, its SHA-256 and an expiry at valid_until_epoch. Each save adds an entry
-to quantum:stream:policy.audit (MAXLEN ~ 1000); an audit failure is only a WARN. Only one
-refresh runs at a time across hosts (lock quantum:lock:policy-refresh); a run that finds
-it held logs INFO and exits 0.
+validates every field, gives it the next policy_seq, signs it (a C2SP signed note of
+"quantum-ops/policy\n<seq>\n<hash>\n" with the Ed25519 key), and replaces
+quantum:policy:current with the canonical JSON, its SHA-256, the seq, the note and an
+expiry at valid_until_epoch, in one server-side script that writes only while this run
+still holds the refresh lock and the stored seq is lower (otherwise WARN, exit 1, nothing
+written). Each save adds an entry to quantum:stream:policy.audit (MAXLEN ~ 1000); an audit
+failure is only a WARN. Only one refresh runs at a time across hosts (lock
+quantum:lock:policy-refresh); a run that finds it held logs INFO and exits 0.
+--verifier-key prints the key line readers list in QUANTUM_POLICY_VERIFIER_KEYS.
 
 Environment:
+  QUANTUM_POLICY_SIGNING_KEY_FILE  Ed25519 private key (PKCS#8 PEM, mode 0600; make one with
+                                   openssl genpkey -algorithm ed25519); else the systemd
+                                   credential policy-signing-key. Required (exit 2 without).
 )";
 
 } // namespace
@@ -196,6 +243,8 @@ int policy_refresh_main(int argc, char** argv) {
         ->check(CLI::Range(0.1, 3600.0));
     app->add_flag("--dry-run", options.dry_run, "Validate and print the hash; write nothing, no Redis");
     app->add_flag("--json", options.json, "Print the result as JSON on stdout");
+    app->add_flag("--verifier-key", options.verifier_key,
+                  "Print the signing key's verifier key (for QUANTUM_POLICY_VERIFIER_KEYS) and exit");
     app->add_option("--redis", redis_flag, k_redis_flag_help);
     return run(info, *app, metrics_dir, argc, argv, [&](Metrics& metrics) {
         options.generator_timeout = std::chrono::milliseconds(static_cast<long long>(generator_timeout_s * 1000));

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -58,13 +59,20 @@ Result<json> parse_strict(std::string_view text) {
     return j;
 }
 
-Result<Document> from_json(const json& j, bool stamped, int64_t* created_at, int64_t* valid_until) {
+struct Stamps {
+    int64_t created_at = 0;
+    int64_t valid_until = 0;
+    int64_t seq = 0;
+};
+
+Result<Document> from_json(const json& j, Stamps* stamps) {
+    const bool stamped = stamps != nullptr;
     if (!j.is_object()) return invalid("the document must be a JSON object");
     static const std::set<std::string> k_input_fields{"policy_version", "universe",  "leverage",
                                                       "exit_owner",     "generator", "valid_for_seconds"};
     for (const auto& [key, value] : j.items()) {
         (void)value;
-        const bool stamp = key == "created_at_epoch" || key == "valid_until_epoch";
+        const bool stamp = key == "created_at_epoch" || key == "valid_until_epoch" || key == "policy_seq";
         if (!k_input_fields.count(key) && !(stamped && stamp)) return invalid(fmt::format("unknown field '{}'", key));
     }
     Document d;
@@ -125,11 +133,15 @@ Result<Document> from_json(const json& j, bool stamped, int64_t* created_at, int
             return invalid(fmt::format("'valid_for_seconds' must be at most {}", k_max_valid_for_seconds));
     }
     if (stamped) {
-        for (const char* key : {"created_at_epoch", "valid_until_epoch"})
-            if (!j.contains(key) || !j[key].is_number_integer())
+        for (const char* key : {"created_at_epoch", "valid_until_epoch", "policy_seq"})
+            if (!j.contains(key) || !j[key].is_number_integer() ||
+                (j[key].is_number_unsigned() &&
+                 j[key].get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())))
                 return invalid(fmt::format("'{}' must be an integer", key));
-        *created_at = j["created_at_epoch"].get<int64_t>();
-        *valid_until = j["valid_until_epoch"].get<int64_t>();
+        stamps->created_at = j["created_at_epoch"].get<int64_t>();
+        stamps->valid_until = j["valid_until_epoch"].get<int64_t>();
+        stamps->seq = j["policy_seq"].get<int64_t>();
+        if (stamps->seq < 1) return invalid("'policy_seq' must be at least 1");
     }
     return d;
 }
@@ -144,6 +156,7 @@ json to_json(const Sealed& s) {
     j["valid_for_seconds"] = s.doc.valid_for_seconds;
     j["created_at_epoch"] = s.created_at_epoch;
     j["valid_until_epoch"] = s.valid_until_epoch;
+    j["policy_seq"] = s.policy_seq;
     return j;
 }
 
@@ -166,22 +179,29 @@ std::string Sealed::leverage_range() const {
 }
 
 const std::vector<std::string>& required_fields() {
-    static const std::vector<std::string> k_fields{"policy_version",   "policy_hash", "valid_until_epoch",
-                                                   "created_at_epoch", "generator",   "universe_count",
-                                                   "leverage_range",   "exit_owner",  "policy_json"};
+    static const std::vector<std::string> k_fields{
+        "policy_version", "policy_hash", "valid_until_epoch", "created_at_epoch", "generator",  "universe_count",
+        "leverage_range", "exit_owner",  "policy_json",       "policy_seq",       "policy_note"};
     return k_fields;
 }
 
 std::map<std::string, std::string> Sealed::hash_fields() const {
-    return {{"policy_version", doc.policy_version},
-            {"policy_hash", policy_hash},
-            {"valid_until_epoch", std::to_string(valid_until_epoch)},
-            {"created_at_epoch", std::to_string(created_at_epoch)},
-            {"generator", doc.generator},
-            {"universe_count", std::to_string(doc.universe.size())},
-            {"leverage_range", leverage_range()},
-            {"exit_owner", doc.exit_owner},
-            {"policy_json", policy_json}};
+    std::map<std::string, std::string> f{{"policy_version", doc.policy_version},
+                                         {"policy_hash", policy_hash},
+                                         {"valid_until_epoch", std::to_string(valid_until_epoch)},
+                                         {"created_at_epoch", std::to_string(created_at_epoch)},
+                                         {"generator", doc.generator},
+                                         {"universe_count", std::to_string(doc.universe.size())},
+                                         {"leverage_range", leverage_range()},
+                                         {"exit_owner", doc.exit_owner},
+                                         {"policy_json", policy_json},
+                                         {"policy_seq", std::to_string(policy_seq)}};
+    if (!policy_note.empty()) f.emplace("policy_note", policy_note);
+    return f;
+}
+
+std::string Sealed::note_text() const {
+    return fmt::format("quantum-ops/policy\n{}\n{}\n", policy_seq, policy_hash);
 }
 
 Result<Document> parse_document(std::string_view json_text) {
@@ -189,11 +209,12 @@ Result<Document> parse_document(std::string_view json_text) {
         return invalid(fmt::format("document is larger than {} bytes", k_max_document_bytes));
     auto j = parse_strict(json_text);
     if (!j) return j.error();
-    return from_json(*j, false, nullptr, nullptr);
+    return from_json(*j, nullptr);
 }
 
-Sealed seal(Document doc, int64_t now_epoch, const std::string& generator_fallback) {
+Sealed seal(Document doc, int64_t now_epoch, const std::string& generator_fallback, int64_t policy_seq) {
     Sealed s;
+    s.policy_seq = policy_seq;
     if (doc.generator.empty()) doc.generator = generator_fallback;
     s.doc = std::move(doc);
     s.created_at_epoch = now_epoch;
@@ -206,7 +227,8 @@ Sealed seal(Document doc, int64_t now_epoch, const std::string& generator_fallba
 Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, int64_t now_epoch) {
     if (fields.empty()) return integrity("no policy stored (quantum:policy:current is missing)");
     for (const auto& f : required_fields())
-        if (!fields.count(f)) return integrity(fmt::format("policy is incomplete: field '{}' is missing", f));
+        if (f != "policy_note" && !fields.count(f))
+            return integrity(fmt::format("policy is incomplete: field '{}' is missing", f));
     const std::string& pj = fields.at("policy_json");
     const std::string actual = crypto::sha256_hex(pj);
     if (actual != fields.at("policy_hash"))
@@ -215,19 +237,65 @@ Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, i
     auto j = parse_strict(pj);
     if (!j) return integrity("stored policy_json is not valid: " + j.error().message);
     Sealed s;
-    auto doc = from_json(*j, true, &s.created_at_epoch, &s.valid_until_epoch);
+    Stamps stamps;
+    auto doc = from_json(*j, &stamps);
     if (!doc) return integrity("stored policy_json is not valid: " + doc.error().message);
     s.doc = std::move(*doc);
+    s.created_at_epoch = stamps.created_at;
+    s.valid_until_epoch = stamps.valid_until;
+    s.policy_seq = stamps.seq;
     s.policy_json = pj;
     s.policy_hash = actual;
+    if (auto note = fields.find("policy_note"); note != fields.end()) s.policy_note = note->second;
     const auto expected = s.hash_fields();
     for (const auto& [key, value] : expected)
         if (fields.at(key) != value)
             return integrity(fmt::format("policy field '{}' disagrees with policy_json ('{}' vs '{}')", key,
                                          fields.at(key).substr(0, 64), value.substr(0, 64)));
+    if (auto times = check_times(s, now_epoch); !times) return times.error();
+    return s;
+}
+
+Result<void> check_times(const Sealed& s, int64_t now_epoch) {
+    // Bounds before expiry, so that an absurd stamp is named as such. The numbers are
+    // printed as numbers: a date of year -2094062883 helps nobody.
+    if (s.created_at_epoch > now_epoch + k_max_clock_skew_seconds)
+        return integrity(fmt::format("policy {} was created in the future (created_at_epoch {} is {} s ahead)",
+                                     s.doc.policy_version, s.created_at_epoch, s.created_at_epoch - now_epoch));
+    if (s.created_at_epoch < 0)
+        return integrity(
+            fmt::format("policy {} has a negative created_at_epoch {}", s.doc.policy_version, s.created_at_epoch));
+    // created_at is now in [0, now + 60]: the sums and differences below cannot overflow.
+    if (s.valid_until_epoch < s.created_at_epoch || s.valid_until_epoch > s.created_at_epoch + k_max_valid_for_seconds)
+        return integrity(fmt::format("policy {} claims a validity from {} to {}: more than the {} s (31 days) "
+                                     "allowed, or negative",
+                                     s.doc.policy_version, s.created_at_epoch, s.valid_until_epoch,
+                                     k_max_valid_for_seconds));
     if (s.valid_until_epoch <= now_epoch)
         return integrity(
             fmt::format("policy {} expired {} s ago", s.doc.policy_version, now_epoch - s.valid_until_epoch));
+    return {};
+}
+
+void sign(Sealed& sealed, const crypto::SigningKey& key) {
+    sealed.policy_note = value_or_throw(crypto::sign_note(sealed.note_text(), k_signing_key_name, key));
+}
+
+crypto::VerifierKey policy_verifier_key(const crypto::SigningKey& key) {
+    return crypto::make_verifier_key(k_signing_key_name, key.public_key());
+}
+
+Result<Sealed> verify_signed(const std::map<std::string, std::string>& fields, int64_t now_epoch,
+                             const std::vector<crypto::VerifierKey>& trusted) {
+    auto s = verify_fields(fields, now_epoch);
+    if (!s) return s;
+    if (s->policy_note.empty()) return integrity("policy is not signed: field 'policy_note' is missing");
+    auto opened = crypto::open_note(s->policy_note, trusted);
+    if (!opened) return integrity("policy signature rejected: " + opened.error().message);
+    if (opened->text != s->note_text())
+        return integrity(fmt::format("policy signature is for another policy (the note does not name seq {} "
+                                     "and hash {})",
+                                     s->policy_seq, s->policy_hash.substr(0, 16)));
     return s;
 }
 

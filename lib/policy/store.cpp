@@ -1,8 +1,11 @@
 #include "policy/store.hpp"
 
 #include "crypto/hex.hpp"
+#include "policy/accepted.hpp"
 
+#include "base/env.hpp"
 #include "base/host.hpp"
+
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -15,27 +18,52 @@ namespace {
 constexpr const char* k_release_script =
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end";
 
+// KEYS: policy hash, lock. ARGV: lock token, policy_seq, valid_until, field, value, ...
+// Fencing: the token compare and the seq compare happen in the same atomic step as the
+// replace, so a run that stalled past its lock (SIGSTOP, VM pause) cannot overwrite the
+// newer policy. The stored seq is read with HGETALL: the ACL grants policy-refresh no HGET.
+constexpr const char* k_save_script = R"lua(
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local stored = redis.call('HGETALL', KEYS[1])
+for i = 1, #stored, 2 do
+  if stored[i] == 'policy_seq' and (tonumber(stored[i + 1]) or 0) >= tonumber(ARGV[2]) then return -1 end
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('EXPIREAT', KEYS[1], ARGV[3])
+return 1
+)lua";
+
 } // namespace
 
-Result<void> save(redis::Client& redis, const Sealed& sealed) {
-    std::vector<std::string> hset{"HSET", k_policy_key};
+Result<SaveOutcome> save(redis::Client& redis, const Sealed& sealed, const std::string& lock_token) {
+    std::vector<std::string> cmd{"EVAL",
+                                 k_save_script,
+                                 "2",
+                                 k_policy_key,
+                                 k_lock_key,
+                                 lock_token,
+                                 std::to_string(sealed.policy_seq),
+                                 std::to_string(sealed.valid_until_epoch)};
     for (const auto& [k, v] : sealed.hash_fields()) {
-        hset.push_back(k);
-        hset.push_back(v);
+        cmd.push_back(k);
+        cmd.push_back(v);
     }
-    auto replies = redis.pipeline({{"MULTI"},
-                                   {"DEL", k_policy_key},
-                                   hset,
-                                   {"EXPIREAT", k_policy_key, std::to_string(sealed.valid_until_epoch)},
-                                   {"EXEC"}});
-    if (!replies) return with_context(Result<void>(replies.error()), "policy save");
-    const auto& exec = replies->back();
-    if (!exec.is_array() || exec.size() != 3) return unavailable("policy save: transaction aborted");
-    for (size_t i = 0; i < exec.size(); ++i)
-        if (exec.element(i).is_error())
-            return unavailable(fmt::format("policy save: Redis refused: {}", exec.element(i).str()),
-                               ErrorKind::refused);
-    return {};
+    auto r = redis.command(cmd);
+    if (!r) return with_context(Result<SaveOutcome>(r.error()), "policy save");
+    if (!r->is_integer()) return unavailable("policy save: unexpected reply from the save script");
+    switch (r->integer()) {
+    case 1:
+        return SaveOutcome::saved;
+    case 0:
+        return SaveOutcome::lock_lost;
+    default:
+        return SaveOutcome::newer_stored;
+    }
+}
+
+int64_t next_seq(int64_t stored, int64_t now_epoch) {
+    return std::max(stored + 1, now_epoch);
 }
 
 namespace {
@@ -77,10 +105,38 @@ AuditAndReadBack publish_audit_and_read_back(redis::Client& redis, const Sealed&
     return {publish_audit(redis, sealed), read_fields(redis)};
 }
 
-Result<Sealed> load(redis::Client& redis, int64_t now_epoch) {
+Result<ReaderConfig> reader_config(const std::string& verifier_keys_file, const std::string& state_dir) {
+    ReaderConfig c;
+    const std::string keys_path = verifier_keys_file.empty()
+                                      ? env_or("QUANTUM_POLICY_VERIFIER_KEYS", "/etc/quantum/policy-verifier-keys")
+                                      : verifier_keys_file;
+    // Fail-closed: a reader that cannot tell which keys to trust trusts nothing.
+    auto keys = crypto::load_verifier_keys(keys_path);
+    if (!keys)
+        return integrity_error(
+            fmt::format("no policy verifier keys configured (QUANTUM_POLICY_VERIFIER_KEYS): {}", keys.error().message));
+    if (keys->empty())
+        return integrity_error(fmt::format("no policy verifier keys configured: {} lists none", keys_path));
+    c.trusted = std::move(*keys);
+    c.state_dir =
+        state_dir.empty() ? env_or("QUANTUM_POLICY_STATE_DIR", state_directory("/var/lib/quantum")) : state_dir;
+    return c;
+}
+
+Result<Sealed> accept(const std::map<std::string, std::string>& fields, int64_t now_epoch, const ReaderConfig& config) {
+    if (config.trusted.empty()) return integrity_error("no policy verifier keys configured");
+    auto s = verify_signed(fields, now_epoch, config.trusted);
+    if (!s) return s;
+    if (!config.state_dir.empty())
+        if (auto recorded = check_and_record(config.state_dir, s->policy_seq, s->policy_hash); !recorded)
+            return recorded.error();
+    return s;
+}
+
+Result<Sealed> load(redis::Client& redis, int64_t now_epoch, const ReaderConfig& config) {
     auto fields = read_fields(redis);
     if (!fields) return fields.error();
-    return verify_fields(*fields, now_epoch);
+    return accept(*fields, now_epoch, config);
 }
 
 std::string make_lock_token() {

@@ -184,7 +184,7 @@ TEST_CASE("policy document: sealing gives canonical JSON and its SHA-256") {
     CHECK(s.policy_hash == qops::crypto::sha256_hex(s.policy_json));
     CHECK(s.policy_json ==
           R"({"created_at_epoch":1770080983,"exit_owner":"exitbrain_v3_5","generator":"generate_sample_policy",)"
-          R"("leverage":{"max":15.0,"min":6.0},"policy_version":"1.0.0-ai-sample",)"
+          R"("leverage":{"max":15.0,"min":6.0},"policy_seq":1,"policy_version":"1.0.0-ai-sample",)"
           R"("universe":["BTCUSDT","ETHUSDT","SOLUSDT"],"valid_for_seconds":3600,"valid_until_epoch":1770084583})");
 
     SECTION("key order and whitespace of the input do not change the hash") {
@@ -200,8 +200,12 @@ TEST_CASE("policy document: sealing gives canonical JSON and its SHA-256") {
         CHECK(seal(d, 1, "policy-refresh").doc.generator == "policy-refresh");
     }
     SECTION("hash fields") {
-        auto f = s.hash_fields();
+        CHECK(s.hash_fields().size() == required_fields().size() - 1); // no policy_note before signing
+        Sealed signed_copy = s;
+        sign(signed_copy, qops::crypto::SigningKey::generate());
+        auto f = signed_copy.hash_fields();
         CHECK(f.size() == required_fields().size());
+        CHECK(f.at("policy_seq") == "1");
         CHECK(f.at("universe_count") == "3");
         CHECK(f.at("leverage_range") == "6.0x-15.0x");
         CHECK(f.at("valid_until_epoch") == "1770084583");
@@ -219,7 +223,10 @@ TEST_CASE("policy document: stored fields are verified fail-closed") {
     auto doc = parse_document(sample().dump());
     REQUIRE(doc.ok());
     const int64_t t0 = 1770080983;
-    Sealed s = seal(*doc, t0, "x");
+    const auto key = qops::crypto::SigningKey::generate();
+    const std::vector<qops::crypto::VerifierKey> trusted{policy_verifier_key(key)};
+    Sealed s = seal(*doc, t0, "x", 1770080983);
+    sign(s, key);
     auto fields = s.hash_fields();
 
     SECTION("intact and fresh") {
@@ -237,7 +244,7 @@ TEST_CASE("policy document: stored fields are verified fail-closed") {
         for (const auto& name : required_fields()) {
             auto f = fields;
             f.erase(name);
-            auto r = verify_fields(f, t0);
+            auto r = verify_signed(f, t0, trusted);
             INFO(name);
             REQUIRE_FALSE(r.ok());
             CHECK(r.error().code == ExitCode::integrity);
@@ -286,5 +293,81 @@ TEST_CASE("policy document: stored fields are verified fail-closed") {
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == ExitCode::integrity);
         CHECK_THAT(r.error().message, Catch::Contains("not valid"));
+    }
+}
+
+TEST_CASE("policy document: the signed note vouches for seq and hash, the stamps are bounded") {
+    auto doc = parse_document(sample().dump());
+    REQUIRE(doc.ok());
+    const int64_t t0 = 1770080983;
+    const auto key = qops::crypto::SigningKey::generate();
+    const std::vector<qops::crypto::VerifierKey> trusted{policy_verifier_key(key)};
+    // Fields as an attacker with Redis write access makes them: any document, its hash
+    // recomputed, and (optionally) a note taken from another policy.
+    auto forge = [&](Sealed s) {
+        s.policy_json = nlohmann::json::parse(s.policy_json).dump();
+        s.policy_hash = qops::crypto::sha256_hex(s.policy_json);
+        return s.hash_fields();
+    };
+    Sealed s = seal(*doc, t0, "x", 5);
+    sign(s, key);
+    SECTION("intact") {
+        auto r = verify_signed(s.hash_fields(), t0, trusted);
+        REQUIRE(r.ok());
+        CHECK(r->policy_seq == 5);
+        CHECK(s.note_text() == "quantum-ops/policy\n5\n" + s.policy_hash + "\n");
+    }
+    SECTION("unsigned") {
+        Sealed u = seal(*doc, t0, "x", 5);
+        auto r = verify_signed(u.hash_fields(), t0, trusted);
+        REQUIRE_FALSE(r.ok());
+        CHECK_THAT(r.error().message, Catch::Contains("not signed"));
+    }
+    SECTION("signed by another key") {
+        Sealed o = s;
+        sign(o, qops::crypto::SigningKey::generate());
+        auto r = verify_signed(o.hash_fields(), t0, trusted);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ExitCode::integrity);
+    }
+    SECTION("a valid note of another policy (seq or hash differ)") {
+        Sealed other = seal(*doc, t0 + 1, "y", 6);
+        other.policy_note = s.policy_note;
+        auto r = verify_signed(other.hash_fields(), t0 + 1, trusted);
+        REQUIRE_FALSE(r.ok());
+        CHECK_THAT(r.error().message, Catch::Contains("another policy"));
+    }
+    SECTION("the forged document with 100x-125x and valid_until 4000000000000000000") {
+        Sealed f = s;
+        f.doc.leverage_min = 100;
+        f.doc.leverage_max = 125;
+        f.valid_until_epoch = 4000000000000000000;
+        auto j = nlohmann::json::parse(f.policy_json);
+        j["leverage"] = {{"min", 100.0}, {"max", 125.0}};
+        j["valid_until_epoch"] = f.valid_until_epoch;
+        f.policy_json = j.dump();
+        auto fields = forge(f);
+        fields["valid_until_epoch"] = "4000000000000000000";
+        fields["leverage_range"] = "100.0x-125.0x";
+        auto r = verify_signed(fields, t0, trusted);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ExitCode::integrity);
+        CHECK(r.error().message.find("-2094062883") == std::string::npos);
+    }
+    SECTION("created in the future, beyond 60 s of clock skew") {
+        CHECK(verify_fields(s.hash_fields(), t0 - 60).ok());
+        auto r = verify_fields(s.hash_fields(), t0 - 61);
+        REQUIRE_FALSE(r.ok());
+        CHECK_THAT(r.error().message, Catch::Contains("future"));
+    }
+    SECTION("valid for more than 31 days") {
+        Sealed l = s;
+        auto j = nlohmann::json::parse(l.policy_json);
+        j["valid_until_epoch"] = t0 + k_max_valid_for_seconds + 1;
+        l.valid_until_epoch = t0 + k_max_valid_for_seconds + 1;
+        l.policy_json = j.dump();
+        auto r = verify_fields(forge(l), t0);
+        REQUIRE_FALSE(r.ok());
+        CHECK_THAT(r.error().message, Catch::Contains("31 days"));
     }
 }

@@ -3,6 +3,7 @@
 // redis-server loaded with that file; a tool that needs more fails these tests.
 #include "crypto/sha256.hpp"
 #include "support/journal_fixture.hpp"
+#include "support/policy_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -41,9 +42,10 @@ struct AclRedis {
     test::TempDir dir;
     test::RedisServer redis{{false, {"aclfile " + acl_file(dir)}}};
     std::string password_file = dir.write("password", k_password);
+    test::PolicyKeys keys; // the policy tools sign and verify
 
     test::RunOptions as(const std::string& user) const {
-        test::RunOptions o;
+        test::RunOptions o = keys.env();
         o.env["QUANTUM_REDIS_URL"] = "redis://" + user + "@127.0.0.1:" + std::to_string(redis.port()) + "/0";
         o.env["QUANTUM_REDIS_PASSWORD_FILE"] = password_file;
         return o;

@@ -1,6 +1,7 @@
 // Redis Sentinel failover with real servers: a master, a replica and three redis-sentinel
 // processes on loopback. The tools follow the master through sentinel:// URLs.
 #include "support/journal_fixture.hpp"
+#include "support/policy_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -79,7 +80,8 @@ TEST_CASE("sentinel failover: policy-refresh and exit-owner-watch follow the pro
                             "/" + k_master_name;
     REQUIRE(eventually([&] { return reported_master_port(s1.port()) == master.port(); }, std::chrono::seconds(10)));
 
-    test::RunOptions o;
+    const test::PolicyKeys keys;
+    test::RunOptions o = keys.env();
     o.env["QUANTUM_REDIS_URL"] = url;
     const std::string policy = std::string(QOPS_SOURCE_DIR) + "/ops/policy.sample.json";
     auto first = test::run({"policy-refresh", "--policy", policy}, o);

@@ -5,6 +5,7 @@
 // full disk in tests/ledger and tests/audit; a rotated or vacuumed journal and entries
 // stamped before the checkpoint in tests/journal.)
 #include "support/journal_fixture.hpp"
+#include "support/policy_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -33,7 +34,8 @@ std::string sample_policy() {
 }
 
 test::RunOptions against(const test::RedisServer& redis) {
-    test::RunOptions o;
+    static const test::PolicyKeys keys; // the policy tools sign and verify
+    test::RunOptions o = keys.env();
     o.env["QUANTUM_REDIS_URL"] = redis.url();
     o.env["QUANTUM_REDIS_TIMEOUT_MS"] = "500";
     return o;

@@ -2,6 +2,7 @@
 // metrics as node_exporter serves them, and the Prometheus rules.
 #include "net/http.hpp"
 #include "support/background.hpp"
+#include "support/policy_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
@@ -83,7 +84,8 @@ TEST_CASE("completion: flags and subcommands of every tool, from its own --help"
 TEST_CASE("metrics: node_exporter serves the tools' textfile metrics") {
     test::RedisServer redis;
     TempDir metrics;
-    test::RunOptions o;
+    const test::PolicyKeys keys; // the policy tools sign and verify
+    test::RunOptions o = keys.env();
     o.env["QUANTUM_METRICS_DIR"] = metrics.path();
     o.env["QUANTUM_REDIS_URL"] = redis.url();
     REQUIRE(test::run({"policy-refresh", "--policy", std::string(QOPS_SOURCE_DIR) + "/ops/policy.sample.json"}, o)
