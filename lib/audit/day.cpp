@@ -137,9 +137,20 @@ Result<void> scan_lines(const LogText& t, uint64_t from, uint64_t to, size_t blo
             if (at_start) {
                 if (off + i >= to) return {};
                 start = off + i;
+                at_start = false;
+                if (n - i >= k_prefix_bytes) { // the prefix is in the block: no copy
+                    const auto* nl = static_cast<const char*>(std::memchr(buf.data() + i, '\n', k_prefix_bytes));
+                    const size_t len = nl ? static_cast<size_t>(nl - (buf.data() + i)) : k_prefix_bytes;
+                    if (on_line(start, std::string_view(buf.data() + i, len))) return {};
+                    i += len;
+                    if (nl) {
+                        ++i;
+                        at_start = true;
+                    }
+                    continue;
+                }
                 prefix.clear();
                 collecting = true;
-                at_start = false;
                 continue;
             }
             const auto* nl = static_cast<const char*>(std::memchr(buf.data() + i, '\n', n - i));
@@ -164,9 +175,11 @@ Result<uint64_t> find_boundary(const LogText& t, std::string_view bound, uint64_
     while (limit - lo > k_linear_scan_bytes) {
         const uint64_t mid = lo + (limit - lo) / 2;
         std::optional<uint64_t> found;
+        std::optional<uint64_t> first_start; // lines from here to `found` are undated
         bool after = false;
         // Reads on through undated lines up to `limit`: how far that is, is not guessed.
         auto r = scan_lines(t, mid, limit, k_probe_bytes, [&](uint64_t start, std::string_view p) {
+            if (!first_start) first_start = start;
             if (!is_dated(p)) return false;
             found = start;
             after = key_of(p) >= bound;
@@ -176,7 +189,8 @@ Result<uint64_t> find_boundary(const LogText& t, std::string_view bound, uint64_
         if (!found) {
             limit = mid;
         } else if (after) {
-            hi = limit = *found;
+            hi = *found;
+            limit = *first_start; // so that the next probe does not read the same undated run again
         } else {
             lo = *found + 1; // past its line start: the next scan begins after that line
         }
