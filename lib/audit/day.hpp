@@ -2,7 +2,7 @@
 // The entries of one UTC day in the audit log, found without reading the whole log.
 //
 // What counts: the entries of day D are the lines that begin with "[D" (D = YYYY-MM-DD),
-// wherever they stand, exactly what `grep -c '^\[D'` counts over the files; undated lines
+// exactly what `grep -c '^\[D'` counts over the files (but see the limit below); undated lines
 // (continuations of multi-line messages, hand edits, blank lines) are no one's entries.
 //
 // How it is found: the log is written in time order, so the search bisects the byte
@@ -12,10 +12,11 @@
 // a run of stray lines costs its length once. Clock steps back of up to k_max_step_back
 // (NTP correcting a fast clock) are therefore counted by their stamps like any other
 // entry, and reported in out_of_order. A dated line inside the stretch that is stamped
-// outside the window shows a larger step back: the search then scans every file whole
-// (scanned_all), so the count is still exact. A step back of more than k_max_step_back
-// that lies away from the day is not seen without reading the whole log: entries of D
-// written there (a clock reset by hours or days) are not counted.
+// outside the window shows a step back across the window's edge, perhaps a larger one:
+// the search then scans every file whole (scanned_all), so the count is still exact, only
+// slower. A step back of more than k_max_step_back that lies away from the day is not
+// seen without reading the whole log: entries of D written there (a clock reset by hours
+// or days) are not counted. No search short of a full scan can see those.
 //
 // The log may be several files, oldest first (audit.log.1, audit.log): they are read as
 // one text, each file ending its last line even without a final newline.
