@@ -65,22 +65,8 @@ struct VerifyReport {
 // Walks the whole log checking the chain and the head record. Errors: unavailable.
 Result<VerifyReport> verify(const std::string& path, const std::string& key);
 
-// Byte range [begin, end) of the entries of one UTC day ("YYYY-MM-DD") in a chronological
-// log, found by binary search over byte offsets: O(log size) reads, not a full scan.
-struct DayRange {
-    uint64_t begin = 0;
-    uint64_t end = 0;
-};
-Result<DayRange> find_day(const std::string& path, const std::string& day);
-
-// Counts the entries (lines starting with '[') of the whole file, in large blocks.
+// Counts the entries (lines starting with '[') of the whole file, in large blocks. The
+// entries of one day: audit/day.hpp.
 Result<uint64_t> count_lines(const std::string& path);
-
-// Reads the entries in [range.begin, range.end): the count, and the last `keep` of them.
-struct DayEntries {
-    uint64_t count = 0;
-    std::vector<Entry> recent; // oldest first
-};
-Result<DayEntries> read_range(const std::string& path, DayRange range, size_t keep);
 
 } // namespace qops::audit

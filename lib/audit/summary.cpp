@@ -28,12 +28,10 @@ Result<std::string> resolve_date(const std::string& text, int64_t now_epoch) {
     return usage_error(fmt::format("invalid --date '{}': expected YYYY-MM-DD, today or yesterday", text));
 }
 
-Result<Summary> summarize(const std::string& log, const std::string& date, size_t limit) {
-    auto range = find_day(log, date);
-    if (!range) return range.error();
-    auto entries = read_range(log, *range, limit);
-    if (!entries) return entries.error();
-    return Summary{date, entries->count, std::move(entries->recent)};
+Result<Summary> summarize(const std::vector<std::string>& files, const std::string& date, size_t limit) {
+    auto day = read_day(files, date, limit);
+    if (!day) return day.error();
+    return Summary{date, day->count, std::move(day->recent), day->out_of_order, day->scanned_all};
 }
 
 std::string title(const std::string& date) {
@@ -67,6 +65,7 @@ std::string render_json(const Summary& s) {
                           {"total", s.total},
                           {"shown", s.recent.size()},
                           {"more", s.total - s.recent.size()},
+                          {"out_of_order", s.out_of_order},
                           {"actions", actions}}
         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -1,5 +1,6 @@
 #include "commands/commands.hpp"
 
+#include "audit/day.hpp"
 #include "audit/log.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
@@ -48,8 +49,8 @@ ExitCode stats(const LogOptions& o, Metrics& metrics) {
         throw Failure(unavailable(fmt::format("no audit log at {}", path), ErrorKind::not_found));
     const uint64_t total = value_or_throw(count_lines(path));
     const auto today = iso8601_utc(now_epoch_seconds()).substr(0, 10);
-    const auto range = value_or_throw(find_day(path, today));
-    const uint64_t today_count = value_or_throw(read_range(path, range, 0)).count;
+    // The same search as audit-summary, so both report the same count for a day.
+    const uint64_t today_count = value_or_throw(read_day({path}, today, 0)).count;
     metrics.gauge("quantum_audit_entries", "Entries in the audit log.", static_cast<double>(total));
     if (o.json)
         std::cout << nlohmann::json{{"log", path}, {"total", total}, {"today", today_count}, {"date", today}}.dump()

@@ -35,7 +35,11 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
     const std::string path = locate_log(o.log);
     Summary s;
     if (::access(path.c_str(), F_OK) == 0) {
-        s = value_or_throw(summarize(path, date, o.limit));
+        s = value_or_throw(summarize({path}, date, o.limit));
+        if (s.out_of_order > 0)
+            log::warn("{} entries around {} are stamped before an entry above them (the clock stepped back); each is "
+                      "counted under the day of its stamp{}",
+                      s.out_of_order, date, s.scanned_all ? ", the whole log read to find them" : "");
     } else {
         s.date = date;
         log::warn("no audit log at {}: the summary is empty", path);
