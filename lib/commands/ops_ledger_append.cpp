@@ -271,8 +271,9 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     const std::vector<Field> fields = build_fields(o, id, now_iso, dir);
     const std::string body = render_entry(fields, head.seq + 1, head.hash);
 
-    // The new entry must read back as written, as YAML and in the chain, before anything
-    // is replaced. (The rest of the file is copied unchanged; --verify checks all of it.)
+    // The new entry must read back as written, as YAML and in the chain, and the new file
+    // must hold it, before anything is replaced. (The old entries were verified above and
+    // are copied unchanged; tests/ledger and fuzz/fuzz_ledger check the insertion.)
     auto check = parse("## " + date.substr(0, 7) + "\n```yaml\n" + body + "```\n");
     const bool readable = reads_back(body, fields) && check && check->entries.size() == 1 &&
                           check->entries[0].operation_id == id && check->entries[0].seq == head.seq + 1 &&
@@ -281,6 +282,9 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     if (!readable) throw Failure(integrity_error("the new entry does not read back as written; nothing written"));
     const std::string entry_hash = check->entries[0].entry_hash;
     const std::string new_text = insert_entry(text, date.substr(0, 7), body, head.seq + 1, entry_hash);
+    if (new_text.find("```yaml\n" + body + "```\n") == std::string::npos ||
+        new_text.size() <= text.size() + body.size())
+        throw Failure(integrity_error("the new ledger does not hold the entry; nothing written"));
 
     if (o.json) {
         nlohmann::json j{

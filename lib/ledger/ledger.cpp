@@ -20,18 +20,28 @@ std::string_view rtrim(std::string_view s) {
 
 struct Line {
     size_t offset;         // of its first character in the text
+    size_t number;         // 1-based
     std::string_view text; // without the newline
+    size_t end() const { return offset + text.size() + 1; }
 };
 
-std::vector<Line> split_lines(std::string_view text) {
-    std::vector<Line> lines;
-    for (size_t start = 0; start < text.size();) {
-        const size_t nl = std::min(text.find('\n', start), text.size());
-        lines.push_back({start, text.substr(start, nl - start)});
-        start = nl + 1;
+// Reads a text line by line without storing the lines: a ledger has ~20 per entry, and
+// a vector of them is the largest allocation of an append.
+class LineReader {
+public:
+    explicit LineReader(std::string_view text) : m_text(text) {}
+    std::optional<Line> next() {
+        if (m_offset >= m_text.size()) return std::nullopt;
+        const size_t nl = std::min(m_text.find('\n', m_offset), m_text.size());
+        Line line{m_offset, ++m_number, m_text.substr(m_offset, nl - m_offset)};
+        m_offset = nl + 1;
+        return line;
     }
-    return lines;
-}
+
+private:
+    std::string_view m_text;
+    size_t m_offset = 0, m_number = 0;
+};
 
 // "## 2026-01" (trailing blanks allowed) -> "2026-01".
 std::optional<std::string> month_of_heading(std::string_view line) {
@@ -46,13 +56,19 @@ bool is_other_heading(std::string_view line) {
     return line.starts_with("## ") && !month_of_heading(line);
 }
 
-// The line closing the ```yaml fence opened at lines[open], or lines.size(). What is
-// inside a fence is never a heading: parse and insert_entry both skip it.
-size_t fence_end(const std::vector<Line>& lines, size_t open) {
-    size_t j = open + 1;
-    while (j < lines.size() && rtrim(lines[j].text) != "```")
-        ++j;
-    return j;
+bool opens_fence(std::string_view line) {
+    return rtrim(line) == "```yaml";
+}
+
+bool closes_fence(std::string_view line) {
+    return rtrim(line) == "```";
+}
+
+// Reads past the ```yaml fence just read. What is inside a fence is never a heading:
+// parse and insert_entry both skip it.
+void skip_fence(LineReader& in) {
+    while (auto line = in.next())
+        if (closes_fence(line->text)) return;
 }
 
 constexpr std::string_view k_head_prefix = "<!-- ops-ledger-head: ";
@@ -121,9 +137,10 @@ std::optional<std::string> operation_id_line(const std::vector<std::string_view>
 // True when a line of body names a chain field: such a block was written by this tool,
 // and is never read by the legacy reader.
 bool has_chain_field(std::string_view body) {
-    for (const auto& line : split_lines(body))
+    LineReader in(body);
+    while (auto line = in.next())
         for (const std::string_view key : {"chain_seq:", "prev_hash:", "entry_hash:"})
-            if (line.text.starts_with(key)) return true;
+            if (line->text.starts_with(key)) return true;
     return false;
 }
 
@@ -163,11 +180,12 @@ Result<EntryBlock> read_block(EntryBlock e, const std::vector<std::string_view>&
 }
 
 // True when a month heading stands outside every fence.
-bool has_month_heading(const std::vector<Line>& lines) {
-    for (size_t i = 0; i < lines.size(); ++i) {
-        if (rtrim(lines[i].text) == "```yaml")
-            i = fence_end(lines, i);
-        else if (month_of_heading(lines[i].text))
+bool has_month_heading(std::string_view text) {
+    LineReader in(text);
+    while (auto line = in.next()) {
+        if (opens_fence(line->text))
+            skip_fence(in);
+        else if (month_of_heading(line->text))
             return true;
     }
     return false;
@@ -195,11 +213,12 @@ Result<LoadedEntry> load_entry(const std::string& body) {
 
 Result<Ledger> parse(std::string_view text) {
     Ledger l;
-    const std::vector<Line> lines = split_lines(text);
+    LineReader in(text);
     std::string month;
     bool trailer = false;
-    for (size_t i = 0; i < lines.size(); ++i) {
-        const std::string_view ln = lines[i].text;
+    std::vector<std::string_view> body; // the lines of the block being read
+    while (auto line = in.next()) {
+        const std::string_view ln = line->text;
         if (ln.starts_with(k_head_prefix)) {
             if (auto h = parse_head_line(ln)) {
                 l.head_seq = h->seq;
@@ -212,26 +231,23 @@ Result<Ledger> parse(std::string_view text) {
             continue;
         }
         if (is_other_heading(ln) && !month.empty()) trailer = true;
-        if (rtrim(ln) != "```yaml") continue;
-        const size_t j = fence_end(lines, i);
+        if (!opens_fence(ln)) continue;
         if (trailer || month.empty()) { // the Template's block, or one above the months
-            i = j;
+            skip_fence(in);
             continue;
         }
-        if (j == lines.size())
-            return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", i + 1));
-        std::vector<std::string_view> body_lines;
-        for (size_t k = i + 1; k < j; ++k)
-            body_lines.push_back(lines[k].text);
+        body.clear();
+        std::optional<Line> close;
+        while ((close = in.next()) && !closes_fence(close->text))
+            body.push_back(close->text);
+        if (!close) return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", line->number));
         EntryBlock e;
         e.month = month;
-        e.first_line = i + 1;
-        const size_t body_begin = lines[i].offset + lines[i].text.size() + 1;
-        e.body = std::string(text.substr(body_begin, lines[j].offset - body_begin));
-        auto block = read_block(std::move(e), body_lines);
-        if (!block) return with_context(std::move(block), fmt::format("ledger line {}", i + 1)).error();
+        e.first_line = line->number;
+        e.body = std::string(text.substr(line->end(), close->offset - line->end()));
+        auto block = read_block(std::move(e), body);
+        if (!block) return with_context(std::move(block), fmt::format("ledger line {}", line->number)).error();
         l.entries.push_back(std::move(*block));
-        i = j;
     }
     return l;
 }
@@ -323,7 +339,6 @@ std::string insert_entry(std::string_view text, const std::string& month, const 
                          const std::string& entry_hash) {
     std::string out(text);
     if (!out.empty() && !out.ends_with('\n')) out.push_back('\n');
-    const std::vector<Line> lines = split_lines(out);
     std::string block = "```yaml\n" + block_body;
     if (!block.ends_with('\n')) block.push_back('\n');
     block += "```\n";
@@ -332,52 +347,59 @@ std::string insert_entry(std::string_view text, const std::string& month, const 
     // or before the trailer (keeping one blank line or rule before its heading), or last.
     size_t at = out.size();
     std::string insertion;
+    const bool any_month = has_month_heading(out);
     bool months_seen = false;
-    for (size_t i = 0; i < lines.size(); ++i) {
-        if (rtrim(lines[i].text) == "```yaml") {
-            i = fence_end(lines, i);
+    size_t after_gap = std::string::npos; // past the first of the blank lines and rules just read
+    LineReader in(out);
+    while (auto line = in.next()) {
+        if (opens_fence(line->text)) {
+            skip_fence(in);
+            after_gap = std::string::npos;
             continue;
         }
-        const auto m = month_of_heading(lines[i].text);
+        const auto m = month_of_heading(line->text);
         months_seen = months_seen || m;
         if (m && *m == month) {
-            at = i + 1 < lines.size() ? lines[i + 1].offset : out.size();
+            at = std::min(line->end(), out.size());
             insertion = "\n" + block;
             break;
         }
         if (m && *m < month) {
-            at = lines[i].offset;
+            at = line->offset;
             break;
         }
         // The trailer: the first other heading after the months (or, without months, any).
-        if (i > 0 && is_other_heading(lines[i].text) && (months_seen || !has_month_heading(lines))) {
-            size_t first_gap = i; // the first of the blank lines and rules above the heading
-            while (first_gap > 0 &&
-                   (rtrim(lines[first_gap - 1].text).empty() || rtrim(lines[first_gap - 1].text) == "---"))
-                --first_gap;
-            at = lines[std::min(first_gap + 1, i)].offset;
+        if (line->number > 1 && is_other_heading(line->text) && (months_seen || !any_month)) {
+            at = after_gap != std::string::npos ? after_gap : line->offset;
             break;
+        }
+        const std::string_view t = rtrim(line->text);
+        if (t.empty() || t == "---") {
+            if (after_gap == std::string::npos) after_gap = line->end();
+        } else {
+            after_gap = std::string::npos;
         }
     }
     if (insertion.empty()) {
         insertion = "## " + month + "\n\n" + block + "\n";
-        if (at == out.size() && !lines.empty() && !rtrim(lines.back().text).empty()) insertion = "\n" + insertion;
+        const size_t last_line = out.size() < 2 ? 0 : out.rfind('\n', out.size() - 2) + 1;
+        if (at == out.size() && !rtrim(std::string_view(out).substr(last_line)).empty()) insertion = "\n" + insertion;
     }
 
     // The head comment: replaced where it is, or added under the title.
     const std::string head = fmt::format("{}seq={} entry_hash={} -->\n", k_head_prefix, seq, entry_hash);
-    size_t head_at = out.starts_with("# ") ? lines[0].text.size() + 1 : 0;
+    size_t head_at = out.starts_with("# ") ? out.find('\n') + 1 : 0;
     size_t head_length = 0; // of the old head line, when there is one
-    for (size_t i = 0; i < lines.size(); ++i) {
-        if (rtrim(lines[i].text) == "```yaml") {
-            i = fence_end(lines, i);
-        } else if (lines[i].text.starts_with(k_head_prefix)) {
-            head_at = lines[i].offset;
-            head_length = lines[i].text.size() + 1;
+    LineReader again(out);
+    while (auto line = again.next()) {
+        if (opens_fence(line->text)) {
+            skip_fence(again);
+        } else if (line->text.starts_with(k_head_prefix)) {
+            head_at = line->offset;
+            head_length = line->text.size() + 1;
             break;
         }
     }
-    head_at = std::min(head_at, out.size());
 
     // The later edit first, so that the earlier one's offset still holds. At the same
     // place a new head comment goes above the block, a replaced one below it.
