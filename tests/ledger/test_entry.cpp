@@ -24,7 +24,7 @@ std::string notes_line(const std::string& notes) {
 
 } // namespace
 
-TEST_CASE("entry: the block starts with ---, ends in the chain fields in their fixed form") {
+TEST_CASE("entry: the block starts with --- and ends in the chain fields in their fixed form") {
     const std::string body = rendered("a note");
     CHECK(body.starts_with("---\noperation_id: OPS-2026-11-30-001\nnotes: a note\n"));
     const std::string tail = "chain_seq: 7\nprev_hash: \"" + std::string(64, '0') + "\"\nentry_hash: \"";
@@ -38,7 +38,7 @@ TEST_CASE("entry: the block starts with ---, ends in the chain fields in their f
     CHECK(n["entry_hash"].as<std::string>() == hash);
 }
 
-TEST_CASE("entry: plain only for words YAML cannot take for anything else; the rest double-quoted") {
+TEST_CASE("entry: plain only for words YAML cannot take for anything else and the rest double-quoted") {
     CHECK(notes_line("Deploy the governor (v2), step 1/3") == "notes: Deploy the governor (v2), step 1/3");
     for (const std::string v :
          {"yes", "No", "ON",   "y",  "null", "Null",  "~",      "1e3",  "0x1F",  "012",  "2026-01-28",

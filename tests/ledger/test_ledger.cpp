@@ -48,7 +48,7 @@ TEST_CASE("ledger: the seed's hand-kept file parses as 7 legacy entries") {
     CHECK(r.chained == 0);
 }
 
-TEST_CASE("ledger: entries are the month sections' blocks; ids continue the day's highest") {
+TEST_CASE("ledger: entries are the month sections' blocks and ids continue the day's highest") {
     const std::string text = "# Ledger\n```yaml\nnot: counted (before the months)\n## 2026-12\n```\n"
                              "## 2026-11\n\n```yaml\n---\noperation_id: OPS-2026-11-30-002\n```\n\n"
                              "```yaml   \noperation_id: \"OPS-2026-11-30-009\"\n```\n"
@@ -67,7 +67,7 @@ TEST_CASE("ledger: entries are the month sections' blocks; ids continue the day'
     CHECK(parsed("## Template\n```yaml\n```\n").entries.empty());
 }
 
-TEST_CASE("ledger: a ledger that cannot be read is an integrity error, named by line") {
+TEST_CASE("ledger: a ledger that cannot be read is an integrity error named by line") {
     for (const std::string& text :
          {std::string("## 2026-11\n```yaml\noperation_id: x\n"), std::string("## 2026-11\n```yaml\n- a list\n```\n"),
           std::string("## 2026-11\n```yaml\nnotes: [unclosed\nchain_seq: 1\n```\n"),
@@ -110,7 +110,7 @@ TEST_CASE("ledger: the chain fields are read from the block's last lines as writ
     }
 }
 
-TEST_CASE("ledger: an entry goes to the top of its month section, created in order; the trailer stays") {
+TEST_CASE("ledger: an entry goes to the top of its month section (created in order) and the trailer stays") {
     const std::string s = seed();
     std::string text = appended(s, "2026-11", "newer month");
     const std::string trailer = s.substr(s.find("\n---\n\n## Template"));
@@ -146,7 +146,7 @@ TEST_CASE("ledger: insertion into odd files keeps one entry per block and a newl
     }
 }
 
-TEST_CASE("ledger: verify names an edited value, a removed entry, a reordered pair and a removed head") {
+TEST_CASE("ledger: verify names an edited value or legacy entry and a removed or reordered entry or head") {
     std::string good = seed();
     for (int i = 0; i < 4; ++i)
         good = appended(good, "2026-11", "entry " + std::to_string(i));

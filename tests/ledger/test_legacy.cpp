@@ -44,7 +44,7 @@ TEST_CASE("legacy: load_entry uses it only for unchained blocks yaml-cpp refuses
     CHECK(chained.error().code == qops::ExitCode::integrity);
 }
 
-TEST_CASE("legacy: the seed's loose values, '|' blocks and comments after list items") {
+TEST_CASE("legacy: the seed's loose values and '|' blocks and comments after list items") {
     auto l = parse(qops::test::slurp(std::string(QOPS_TEST_DATA_DIR) + "/ledger/seed_OPS_CHANGELOG.md"));
     REQUIRE(l.ok());
     REQUIRE(l->entries.size() == 7);
