@@ -108,7 +108,7 @@ struct ChainLines {
 
 // The chain fields when they are the block's last three lines, exactly as entry.hpp
 // writes them. Read from the text, not with yaml-cpp: YAML::Load of only these lines of
-// 10,000 entries takes 208-333 ms in-process (bench/RESULTS.md, ops-ledger-append), over
+// 10,000 entries takes 208-442 ms in-process (bench/RESULTS.md, ops-ledger-append), over
 // the 200 ms verify budget. Only this one form is accepted; any other goes to yaml-cpp.
 std::optional<ChainLines> chain_lines(const std::vector<std::string_view>& body) {
     if (body.size() < 3) return std::nullopt;
