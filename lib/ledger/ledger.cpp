@@ -64,11 +64,12 @@ bool closes_fence(std::string_view line) {
     return rtrim(line) == "```";
 }
 
-// Reads past the ```yaml fence just read. What is inside a fence is never a heading:
-// parse and insert_entry both skip it.
-void skip_fence(LineReader& in) {
+// Reads past the ```yaml fence just read; false when the text ends before it closes. What
+// is inside a fence is never a heading: parse and insert_entry both skip it.
+bool skip_fence(LineReader& in) {
     while (auto line = in.next())
-        if (closes_fence(line->text)) return;
+        if (closes_fence(line->text)) return true;
+    return false;
 }
 
 constexpr std::string_view k_head_prefix = "<!-- ops-ledger-head: ";
@@ -184,7 +185,7 @@ bool has_month_heading(std::string_view text) {
     LineReader in(text);
     while (auto line = in.next()) {
         if (opens_fence(line->text))
-            skip_fence(in);
+            (void)skip_fence(in);
         else if (month_of_heading(line->text))
             return true;
     }
@@ -233,7 +234,8 @@ Result<Ledger> parse(std::string_view text) {
         if (is_other_heading(ln) && !month.empty()) trailer = true;
         if (!opens_fence(ln)) continue;
         if (trailer || month.empty()) { // the Template's block, or one above the months
-            skip_fence(in);
+            if (!skip_fence(in))
+                return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", line->number));
             continue;
         }
         body.clear();
@@ -353,7 +355,7 @@ std::string insert_entry(std::string_view text, const std::string& month, const 
     LineReader in(out);
     while (auto line = in.next()) {
         if (opens_fence(line->text)) {
-            skip_fence(in);
+            (void)skip_fence(in);
             after_gap = std::string::npos;
             continue;
         }
@@ -393,7 +395,7 @@ std::string insert_entry(std::string_view text, const std::string& month, const 
     LineReader again(out);
     while (auto line = again.next()) {
         if (opens_fence(line->text)) {
-            skip_fence(again);
+            (void)skip_fence(again);
         } else if (line->text.starts_with(k_head_prefix)) {
             head_at = line->offset;
             head_length = line->text.size() + 1;

@@ -71,7 +71,8 @@ TEST_CASE("ledger: a ledger that cannot be read is an integrity error named by l
     for (const std::string& text :
          {std::string("## 2026-11\n```yaml\noperation_id: x\n"), std::string("## 2026-11\n```yaml\n- a list\n```\n"),
           std::string("## 2026-11\n```yaml\nnotes: [unclosed\nchain_seq: 1\n```\n"),
-          std::string("## 2026-11\n```yaml\nchain_seq: one\n```\n")}) {
+          std::string("## 2026-11\n```yaml\nchain_seq: one\n```\n"),
+          std::string("# L\n```yaml\n## 2026-11\n")}) { // unclosed above the months
         auto l = parse(text);
         INFO(text);
         REQUIRE_FALSE(l.ok());
