@@ -1,22 +1,24 @@
-// The ops ledger: the lenient reader of the hand-kept markdown, verification, and the
-// text scans and insertion an append makes.
+// The ops ledger: the reader (chain lines, yaml-cpp and the legacy reader), verification,
+// the chain head, ids, and the insertion an append makes.
 #include "fuzz.hpp"
 #include "ledger/ledger.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     using namespace qops;
     const std::string text = fuzz::text(data, size);
-    auto parsed = ledger::parse(text, true);
-    if (parsed) (void)ledger::verify(*parsed);
-    (void)ledger::next_operation_id(text, "2026-11-30");
-    (void)ledger::has_operation(text, "OPS-2026-11-30-001");
-    (void)ledger::count_entries(text);
-    auto head = ledger::chain_head(text);
-    if (!head) return 0;
-    const std::string body = "---\noperation_id: OPS-2026-11-30-001\nchain_seq: " + std::to_string(head->seq + 1) +
-                             "\nprev_hash: \"" + head->hash + "\"\n";
-    const std::string out = ledger::insert_entry(text, "2026-11", body, head->seq + 1, std::string(64, 'a'));
-    fuzz::require(out.size() >= body.size(), "the insertion lost the entry");
-    fuzz::require(out.find(body) != std::string::npos, "the entry is not in the new text");
+    auto parsed = ledger::parse(text);
+    if (!parsed) return 0;
+    (void)ledger::verify(*parsed);
+    for (const auto& e : parsed->entries)
+        (void)ledger::load_entry(e.body);
+    (void)ledger::next_operation_id(*parsed, "2026-11-30");
+    (void)ledger::has_operation(*parsed, "OPS-2026-11-30-001");
+    const auto head = ledger::chain_head(*parsed);
+    const std::string body = ledger::render_entry(
+        {{"operation_id", ledger::Field::Kind::scalar, "OPS-2026-11-30-001", {}, {}}}, head.seq + 1, head.hash);
+    const std::string out = ledger::insert_entry(text, "2026-11", body, head.seq + 1, std::string(64, 'a'));
+    fuzz::require(out.find("```yaml\n" + body + "```\n") != std::string::npos, "the entry is not in the new text");
+    auto again = ledger::parse(out);
+    fuzz::require(again.ok() && again->entries.size() == parsed->entries.size() + 1, "the new text lost an entry");
     return 0;
 }

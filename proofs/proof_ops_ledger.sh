@@ -81,12 +81,22 @@ check "--rollback-of appends a ROLLBACK entry (and --git-tag an annotated tag); 
 t_tamper() {
     cp "$L" "$PROOF_WORK/good.md"
     sed -i '0,/^operation_name: parallel/s//operation_name: edited/' "$L"
-    local rc=0
+    local before rc=0
+    before=$(sha256sum "$L")
     ops-ledger-append --ledger "$L" --verify || rc=$?
+    expect_exit 4 ops-ledger-append --ledger "$L" --name x --risk-class READ_ONLY --blast-radius b --summary s \
+        --outcome SUCCESS && [ "$(sha256sum "$L")" = "$before" ] || rc=1
     cp "$PROOF_WORK/good.md" "$L"
     [ "$rc" -eq 4 ]
 }
-check "an edited entry is caught by --verify (exit 4)" t_tamper
+check "an edited entry is caught: exit 4 from --verify and from an append, which writes nothing" t_tamper
+
+t_unreadable() {
+    expect_exit 3 ops-ledger-append --ledger "$PROOF_WORK/missing.md" --verify &&
+        expect_exit 3 ops-ledger-append --ledger "$PROOF_WORK/missing.md" --name x --risk-class READ_ONLY \
+            --blast-radius b --summary s --outcome SUCCESS
+}
+check "a ledger that cannot be read is exit 3, whether appending or verifying" t_unreadable
 
 t_dry_run() {
     local before

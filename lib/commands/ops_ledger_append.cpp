@@ -18,6 +18,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>
@@ -149,11 +150,14 @@ std::vector<Field> build_fields(const AppendOptions& o, const std::string& id, c
     add("rollback_of", o.rollback_of);
     add("outcome", o.outcome);
     if (!o.services.empty()) {
-        f.push_back({"allowed_services", K::list, {}, o.services, {}});
+        std::vector<std::string> units; // each once: they are also the keys of services_status
+        for (const auto& s : o.services)
+            if (std::find(units.begin(), units.end(), s) == units.end()) units.push_back(s);
+        f.push_back({"allowed_services", K::list, {}, units, {}});
         Field status{"services_status", K::map, {}, {}, {}};
         auto bus = systemd::Bus::open_system();
         if (!bus) log::warn("services status unknown: {}", bus.error().message);
-        for (const auto& s : o.services) {
+        for (const auto& s : units) {
             std::string state = "unknown";
             if (bus) {
                 auto st = bus->active_state(systemd::unit_name(s));
@@ -216,7 +220,7 @@ void validate(const AppendOptions& o) {
 
 ExitCode verify_file(const std::string& path, bool json) {
     const std::string text = value_or_throw(read_ledger(path));
-    const Ledger l = value_or_throw(parse(text, false));
+    const Ledger l = value_or_throw(parse(text));
     const auto r = verify(l);
     if (json)
         std::cout << nlohmann::json{{"ledger", path},
@@ -247,33 +251,45 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     auto lock = FileLock::acquire(lock_path, 0644);
     if (!lock && !o.dry_run) throw Failure(lock.error());
 
+    // A ledger that does not parse or verify is an integrity failure, as in --verify: a new
+    // entry would chain onto it.
     const std::string text = value_or_throw(read_ledger(o.ledger));
-    if (!o.rollback_of.empty() && !has_operation(text, o.rollback_of))
+    const Ledger ledger = value_or_throw(parse(text));
+    if (const auto r = verify(ledger); !r.problems.empty()) {
+        for (const auto& p : r.problems)
+            log::fail("{}", p);
+        throw Failure(integrity_error(fmt::format("{} does not verify; nothing written", o.ledger)));
+    }
+    if (!o.rollback_of.empty() && !has_operation(ledger, o.rollback_of))
         throw Failure(usage_error(fmt::format("--rollback-of {}: no such entry in {}", o.rollback_of, o.ledger)));
     const int64_t now_us = now_epoch_micros();
     std::string now_iso = iso8601_utc_micros(now_us);
     now_iso = now_iso.substr(0, now_iso.size() - 1) + "+00:00";
     const std::string date = now_iso.substr(0, 10);
-    const std::string id = next_operation_id(text, date);
-    const auto head = value_or_throw(chain_head(text));
-    const std::string body = render_entry(build_fields(o, id, now_iso, dir), head.seq + 1, head.hash);
-    const std::string entry_hash = body.substr(body.rfind("entry_hash: \"") + 13, 64);
-    const Splice new_text = splice_entry(text, date.substr(0, 7), body, head.seq + 1, entry_hash);
+    const std::string id = next_operation_id(ledger, date);
+    const ChainHead head = chain_head(ledger);
+    const std::vector<Field> fields = build_fields(o, id, now_iso, dir);
+    const std::string body = render_entry(fields, head.seq + 1, head.hash);
 
-    // The new entry must read back as written, as YAML and in the chain, before anything
-    // is replaced. (The rest of the file is copied unchanged; --verify checks all of it.)
-    auto check = parse("## " + date.substr(0, 7) + "\n```yaml\n" + body + "```\n", true);
-    const bool readable = check && check->entries.size() == 1 && check->entries[0].operation_id == id &&
-                          check->entries[0].seq == head.seq + 1 && check->entries[0].prev_hash == head.hash &&
-                          check->entries[0].node["entry_hash"].as<std::string>("") == entry_hash &&
-                          entry_hash_of(body.substr(0, body.rfind("entry_hash: "))) == entry_hash &&
-                          new_text.size() > text.size() + body.size();
+    // The new entry must read back as written, as YAML and in the chain, and the new file
+    // must hold it, before anything is replaced. (The old entries were verified above and
+    // are copied unchanged; tests/ledger and fuzz/fuzz_ledger check the insertion.)
+    auto check = parse("## " + date.substr(0, 7) + "\n```yaml\n" + body + "```\n");
+    const bool readable = reads_back(body, fields) && check && check->entries.size() == 1 &&
+                          check->entries[0].operation_id == id && check->entries[0].seq == head.seq + 1 &&
+                          check->entries[0].prev_hash == head.hash && check->entries[0].chain_lines_as_written &&
+                          entry_hash_of(body.substr(0, body.rfind("entry_hash: "))) == check->entries[0].entry_hash;
     if (!readable) throw Failure(integrity_error("the new entry does not read back as written; nothing written"));
+    const std::string entry_hash = check->entries[0].entry_hash;
+    const std::string new_text = insert_entry(text, date.substr(0, 7), body, head.seq + 1, entry_hash);
+    if (new_text.find("```yaml\n" + body + "```\n") == std::string::npos ||
+        new_text.size() <= text.size() + body.size())
+        throw Failure(integrity_error("the new ledger does not hold the entry; nothing written"));
 
     if (o.json) {
         nlohmann::json j{
             {"operation_id", id}, {"ledger", o.ledger}, {"dry_run", o.dry_run}, {"entry_hash", entry_hash}};
-        j["entry"] = YAML::Dump(YAML::Load(body));
+        j["entry"] = body;
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
         std::cout << "```yaml\n" << body << "```\n";
@@ -284,10 +300,9 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     }
     struct stat st {};
     const mode_t mode = ::stat(o.ledger.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-    value_or_throw(write_file_atomic(o.ledger, new_text.views(), mode));
-    // The old entries and the one inserted among them.
+    value_or_throw(write_file_atomic(o.ledger, new_text, mode));
     metrics.gauge("quantum_ops_ledger_entries", "Entries in the ops ledger.",
-                  static_cast<double>(count_entries(text) + 1));
+                  static_cast<double>(ledger.entries.size() + 1));
     log::ok("{} appended to {} (chain seq {})", id, o.ledger, head.seq + 1);
     if (o.git_tag) {
         std::string tag = "ops-" + id.substr(4);

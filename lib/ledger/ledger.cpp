@@ -1,70 +1,88 @@
 #include "ledger/ledger.hpp"
 
 #include "crypto/sha256.hpp"
+#include "ledger/legacy.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstring>
 #include <fmt/format.h>
 #include <map>
-#include <regex>
-#include <set>
-#include <sstream>
-#include <tuple>
 
 namespace qops::ledger {
 namespace {
 
-// s without trailing blanks; a view into s (called for every line of the file).
 std::string_view rtrim(std::string_view s) {
     while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
         s.remove_suffix(1);
     return s;
 }
 
-// "## 2026-01" (trailing blanks allowed) -> "2026-01". Called for every line: no regex.
-std::optional<std::string> month_of_heading(std::string_view line) {
-    if (line.size() < 10 || line.compare(0, 3, "## ") != 0) return std::nullopt;
-    auto digit = [&](size_t i) { return std::isdigit(static_cast<unsigned char>(line[i])) != 0; };
-    if (!(digit(3) && digit(4) && digit(5) && digit(6) && line[7] == '-' && digit(8) && digit(9))) return std::nullopt;
-    for (size_t i = 10; i < line.size(); ++i)
-        if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') return std::nullopt;
-    return std::string(line.substr(3, 7));
-}
+struct Line {
+    size_t offset;         // of its first character in the text
+    size_t number;         // 1-based
+    std::string_view text; // without the newline
+    size_t end() const { return offset + text.size() + 1; }
+};
 
-// The value of a top-level "key: value" line in a block body (unquoted), or empty.
-std::string scan_field(const std::string& body, const std::string& key) {
-    const std::string needle = key + ": ";
-    size_t pos = body.compare(0, needle.size(), needle) == 0 ? 0 : body.find("\n" + needle);
-    if (pos == std::string::npos) return {};
-    if (pos != 0 || body.compare(0, needle.size(), needle) != 0) ++pos;
-    const size_t start = pos + needle.size();
-    std::string v(rtrim(std::string_view(body).substr(start, body.find('\n', start) - start)));
-    if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    return v;
+// Reads a text line by line without storing the lines: a ledger has ~20 per entry, and
+// a vector of them is the largest allocation of an append.
+class LineReader {
+public:
+    explicit LineReader(std::string_view text) : m_text(text) {}
+    std::optional<Line> next() {
+        if (m_offset >= m_text.size()) return std::nullopt;
+        const size_t nl = std::min(m_text.find('\n', m_offset), m_text.size());
+        Line line{m_offset, ++m_number, m_text.substr(m_offset, nl - m_offset)};
+        m_offset = nl + 1;
+        return line;
+    }
+
+private:
+    std::string_view m_text;
+    size_t m_offset = 0, m_number = 0;
+};
+
+// "## 2026-01" (trailing blanks allowed) -> "2026-01".
+std::optional<std::string> month_of_heading(std::string_view line) {
+    line = rtrim(line);
+    if (line.size() != 10 || !line.starts_with("## ") || line[7] != '-') return std::nullopt;
+    for (const size_t i : {3u, 4u, 5u, 6u, 8u, 9u})
+        if (!std::isdigit(static_cast<unsigned char>(line[i]))) return std::nullopt;
+    return std::string(line.substr(3));
 }
 
 bool is_other_heading(std::string_view line) {
     return line.starts_with("## ") && !month_of_heading(line);
 }
 
+bool opens_fence(std::string_view line) {
+    return rtrim(line) == "```yaml";
+}
+
+bool closes_fence(std::string_view line) {
+    return rtrim(line) == "```";
+}
+
+// Reads past the ```yaml fence just read; false when the text ends before it closes. What
+// is inside a fence is never a heading: parse and insert_entry both skip it.
+bool skip_fence(LineReader& in) {
+    while (auto line = in.next())
+        if (closes_fence(line->text)) return true;
+    return false;
+}
+
 constexpr std::string_view k_head_prefix = "<!-- ops-ledger-head: ";
 
-struct HeadLine {
-    uint64_t seq = 0;
-    std::string hash;
-};
-
 // "<!-- ops-ledger-head: seq=N entry_hash=<64 hex> -->" (trailing blanks allowed).
-std::optional<HeadLine> parse_head_line(std::string_view line) {
+std::optional<ChainHead> parse_head_line(std::string_view line) {
     line = rtrim(line);
     if (!line.starts_with(k_head_prefix) || !line.ends_with(" -->")) return std::nullopt;
     line.remove_prefix(k_head_prefix.size());
     line.remove_suffix(4);
     if (!line.starts_with("seq=")) return std::nullopt;
     line.remove_prefix(4);
-    HeadLine h;
+    ChainHead h;
     const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), h.seq);
     if (ec != std::errc() || end == line.data()) return std::nullopt;
     line.remove_prefix(static_cast<size_t>(end - line.data()));
@@ -74,165 +92,134 @@ std::optional<HeadLine> parse_head_line(std::string_view line) {
     return h;
 }
 
-// Calls on_line(offset, line) for each line of text (without its newline) until it
-// returns false. No copies: a ledger has tens of thousands of lines.
-template <typename OnLine> void each_line(std::string_view text, OnLine&& on_line) {
-    for (size_t start = 0; start < text.size();) {
-        size_t nl = text.find('\n', start);
-        if (nl == std::string_view::npos) nl = text.size();
-        if (!on_line(start, text.substr(start, nl - start))) return;
-        start = nl + 1;
-    }
+// `key: "<64 lowercase hex>"`, the form entry.hpp writes hashes in.
+std::optional<std::string> hash_line(std::string_view line, std::string_view key) {
+    if (line.size() != key.size() + 2 + 66 || !line.starts_with(key) || line.substr(key.size(), 3) != ": \"" ||
+        !line.ends_with('"'))
+        return std::nullopt;
+    std::string hash(line.substr(key.size() + 3, 64));
+    if (hash.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
+    return hash;
 }
 
-// text.find(needle, from) with glibc's memmem: string_view::find runs memchr for the
-// needle's first character and memcmp at each hit, and the needles here start with '\n',
-// which a ledger has ~20 of per entry.
-size_t find_in(std::string_view text, std::string_view needle, size_t from = 0) {
-    if (from > text.size()) return std::string_view::npos;
-    const void* hit = ::memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
-    return hit == nullptr ? std::string_view::npos : static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+struct ChainLines {
+    uint64_t seq = 0;
+    std::string prev_hash, entry_hash;
+};
+
+// The chain fields when they are the block's last three lines, exactly as entry.hpp
+// writes them. Read from the text, not with yaml-cpp: YAML::Load of only these lines of
+// 10,000 entries takes 208-442 ms in-process (bench/RESULTS.md, ops-ledger-append), over
+// the 200 ms verify budget. Only this one form is accepted; any other goes to yaml-cpp.
+std::optional<ChainLines> chain_lines(const std::vector<std::string_view>& body) {
+    if (body.size() < 3) return std::nullopt;
+    const std::string_view seq_line = body[body.size() - 3];
+    if (!seq_line.starts_with("chain_seq: ")) return std::nullopt;
+    ChainLines c;
+    const std::string_view digits = seq_line.substr(11);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), c.seq);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.starts_with('0')) return std::nullopt;
+    auto prev = hash_line(body[body.size() - 2], "prev_hash");
+    auto hash = hash_line(body.back(), "entry_hash");
+    if (!prev || !hash) return std::nullopt;
+    c.prev_hash = std::move(*prev);
+    c.entry_hash = std::move(*hash);
+    return c;
 }
 
-// Calls on_line(offset, line) for each line that starts with prefix, until it returns false.
-template <typename OnLine>
-void each_line_starting_with(std::string_view text, std::string_view prefix, OnLine&& on_line) {
-    const std::string needle = "\n" + std::string(prefix);
-    const auto next_line = [&](size_t from) { // the start of the next matching line after from
-        const size_t nl = find_in(text, needle, from);
-        return nl == std::string_view::npos ? nl : nl + 1;
-    };
-    for (size_t start = text.starts_with(prefix) ? 0 : next_line(0); start != std::string_view::npos;) {
-        const size_t end = std::min(text.find('\n', start), text.size());
-        if (!on_line(start, text.substr(start, end - start))) return;
-        start = next_line(end);
-    }
+// The operation_id as entry.hpp writes it: the first field, plain, OPS- and digits.
+std::optional<std::string> operation_id_line(const std::vector<std::string_view>& body) {
+    if (body.size() < 2 || body[0] != "---" || !body[1].starts_with("operation_id: OPS-")) return std::nullopt;
+    const std::string_view id = body[1].substr(14);
+    if (id.find_first_not_of("OPS-0123456789") != std::string_view::npos) return std::nullopt;
+    return std::string(id);
 }
 
-// The offset of the line before the one starting at offset (which is > 0).
-size_t previous_line(std::string_view text, size_t offset) {
-    const size_t nl = offset >= 2 ? text.rfind('\n', offset - 2) : std::string_view::npos;
-    return nl == std::string_view::npos ? 0 : nl + 1;
+// True when a line of body names a chain field: such a block was written by this tool,
+// and is never read by the legacy reader.
+bool has_chain_field(std::string_view body) {
+    LineReader in(body);
+    while (auto line = in.next())
+        for (const std::string_view key : {"chain_seq:", "prev_hash:", "entry_hash:"})
+            if (line->text.starts_with(key)) return true;
+    return false;
 }
 
-// A string YAML would read back as the same string without quotes.
-bool safe_plain(const std::string& s) {
-    if (s.empty() || s.size() > 200) return false;
-    if (s.front() == ' ' || s.back() == ' ' || s.back() == ':') return false;
-    if (std::string("-?:,[]{}#&*!|>'\"%@`").find(s.front()) != std::string::npos) return false;
-    for (char ch : s)
-        if (const auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f) return false;
-    if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos || s.find('\t') != std::string::npos)
-        return false;
-    std::string lower;
-    for (char ch : s)
-        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    static const std::set<std::string> k_keywords{"yes", "no", "true", "false", "on",   "off", "null", "~",
-                                                  "y",   "n",  ".inf", "-.inf", ".nan", "<<",  "="};
-    if (k_keywords.count(lower)) return false;
-    // Anything YAML 1.1 or 1.2 could read as a number: a sign, a digit or '.', then digits,
-    // hex letters (and so exponents), base prefixes, '.', '_', ':' (sexagesimal) and signs.
-    std::string_view digits(s);
-    if (digits.front() == '-' || digits.front() == '+') digits.remove_prefix(1);
-    const auto numeric = [](char ch) {
-        return std::isxdigit(static_cast<unsigned char>(ch)) ||
-               std::string_view("xXoObB._:+-").find(ch) != std::string_view::npos;
-    };
-    if (!digits.empty() && (std::isdigit(static_cast<unsigned char>(digits.front())) || digits.front() == '.') &&
-        std::all_of(digits.begin(), digits.end(), numeric))
-        return false;
-    return true;
+std::string scalar_or_empty(const YAML::Node& map, const char* key) {
+    const YAML::Node v = map[key];
+    return v && v.IsScalar() ? v.Scalar() : std::string();
 }
 
-std::string quoted(const std::string& s) {
-    YAML::Emitter e;
-    e << YAML::DoubleQuoted << s;
-    return e.c_str();
-}
-
-std::string scalar(const std::string& s, bool raw) {
-    return raw || safe_plain(s) ? s : quoted(s);
-}
-
-bool literal_ok(const std::string& s) {
-    if (s.empty() || s.front() == ' ' || s.front() == '\n') return false;
-    for (char ch : s)
-        if (const auto c = static_cast<unsigned char>(ch); (c < 0x20 && c != '\n') || c == 0x7f) return false;
-    return true;
-}
-
-// The hand-kept entries are not always YAML (a plain value holding ": ", say). Read them
-// the way a person does: "key: rest of the line", "key: |" blocks, "  - item" lists and
-// "  key: value" maps under a bare "key:", with "  # comment" after list items dropped.
-YAML::Node lenient_load(const std::string& body) {
-    static const std::regex k_top(R"(^([A-Za-z_][A-Za-z0-9_]*):(?:\s(.*))?$)");
-    static const std::regex k_item(R"(^\s+-\s(.*?)(?:\s+#.*)?$)");
-    static const std::regex k_sub(R"(^\s+([^:#\s][^:]*):\s?(.*)$)");
-    YAML::Node map(YAML::NodeType::Map);
-    std::istringstream in(body);
-    std::string line, key;
-    enum class Mode { none, block, nested } mode = Mode::none;
-    std::string block;
-    YAML::Node nested;
-    auto flush = [&] {
-        if (mode == Mode::block) map[key] = block;
-        if (mode == Mode::nested) map[key] = nested;
-        mode = Mode::none;
-    };
-    while (std::getline(in, line)) {
-        if (rtrim(line) == "---") continue;
-        std::smatch m;
-        if (std::regex_match(line, m, k_top)) {
-            flush();
-            key = m[1].str();
-            const std::string rest(rtrim(m[2].str()));
-            if (rest == "|" || rest == "|-") {
-                mode = Mode::block;
-                block.clear();
-            } else if (rest.empty()) {
-                mode = Mode::nested;
-                nested = YAML::Node();
-            } else {
-                map[key] = rest;
-            }
-            continue;
-        }
-        if (mode == Mode::block) {
-            block += (line.size() >= 2 ? line.substr(2) : std::string()) + "\n";
-        } else if (mode == Mode::nested && std::regex_match(line, m, k_item)) {
-            // Hand-kept blocks mix "- item" and "key: value" under one field: whichever
-            // came first decides the node's kind, the other kind is kept as it reads.
-            if (nested.IsMap())
-                nested[m[1].str()] = YAML::Node();
-            else
-                nested.push_back(m[1].str());
-        } else if (mode == Mode::nested && std::regex_match(line, m, k_sub)) {
-            const std::string sub(rtrim(m[1].str()));
-            const std::string value(rtrim(m[2].str()));
-            if (nested.IsSequence())
-                nested.push_back(sub + ": " + value);
-            else
-                nested[sub] = value;
+// An entry's fields from its text: the chain lines as written, else yaml-cpp.
+Result<EntryBlock> read_block(EntryBlock e, const std::vector<std::string_view>& body) {
+    if (auto chain = chain_lines(body)) {
+        e.seq = chain->seq;
+        e.prev_hash = std::move(chain->prev_hash);
+        e.entry_hash = std::move(chain->entry_hash);
+        e.chain_lines_as_written = true;
+        if (auto id = operation_id_line(body)) {
+            e.operation_id = std::move(*id);
+            return e;
         }
     }
-    flush();
-    return map;
+    auto loaded = load_entry(e.body);
+    if (!loaded) return loaded.error();
+    const YAML::Node& node = loaded->node;
+    e.operation_id = scalar_or_empty(node, "operation_id");
+    if (e.chain_lines_as_written) return e;
+    e.prev_hash = scalar_or_empty(node, "prev_hash");
+    e.entry_hash = scalar_or_empty(node, "entry_hash");
+    if (const std::string seq = scalar_or_empty(node, "chain_seq"); !seq.empty()) {
+        uint64_t n = 0;
+        const auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), n);
+        if (ec != std::errc() || end != seq.data() + seq.size()) return integrity_error("chain_seq is not a number");
+        e.seq = n;
+    } else if (node["chain_seq"]) {
+        return integrity_error("chain_seq is not a number");
+    }
+    return e;
+}
+
+// True when a month heading stands outside every fence.
+bool has_month_heading(std::string_view text) {
+    LineReader in(text);
+    while (auto line = in.next()) {
+        if (opens_fence(line->text))
+            (void)skip_fence(in);
+        else if (month_of_heading(line->text))
+            return true;
+    }
+    return false;
 }
 
 } // namespace
 
-Result<Ledger> parse(std::string_view text, bool load_yaml) {
+Result<LoadedEntry> load_entry(const std::string& body) {
+    LoadedEntry out;
+    try {
+        out.node = YAML::Load(body);
+    } catch (const YAML::Exception& ex) {
+        // Entries with chain fields are written as YAML by this tool; only hand-kept ones may be loose.
+        if (has_chain_field(body)) return integrity_error(fmt::format("not YAML: {}", ex.msg));
+        try {
+            out.node = read_legacy_block(body);
+        } catch (const YAML::Exception& lex) {
+            return integrity_error(fmt::format("unreadable entry: {}", lex.msg));
+        }
+        out.legacy_reader = true;
+    }
+    if (!out.node.IsMap()) return integrity_error("entry is not a mapping");
+    return out;
+}
+
+Result<Ledger> parse(std::string_view text) {
     Ledger l;
-    // Views into text, one per line: a 10,000-entry ledger has ~200,000 lines.
-    std::vector<std::string_view> lines;
-    each_line(text, [&](size_t, std::string_view line) {
-        lines.push_back(line);
-        return true;
-    });
+    LineReader in(text);
     std::string month;
     bool trailer = false;
-    for (size_t i = 0; i < lines.size(); ++i) {
-        const std::string_view ln = lines[i];
+    std::vector<std::string_view> body; // the lines of the block being read
+    while (auto line = in.next()) {
+        const std::string_view ln = line->text;
         if (ln.starts_with(k_head_prefix)) {
             if (auto h = parse_head_line(ln)) {
                 l.head_seq = h->seq;
@@ -245,83 +232,54 @@ Result<Ledger> parse(std::string_view text, bool load_yaml) {
             continue;
         }
         if (is_other_heading(ln) && !month.empty()) trailer = true;
-        if (trailer || month.empty() || rtrim(ln) != "```yaml") continue;
+        if (!opens_fence(ln)) continue;
+        if (trailer || month.empty()) { // the Template's block, or one above the months
+            if (!skip_fence(in))
+                return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", line->number));
+            continue;
+        }
+        body.clear();
+        std::optional<Line> close;
+        while ((close = in.next()) && !closes_fence(close->text))
+            body.push_back(close->text);
+        if (!close) return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", line->number));
         EntryBlock e;
         e.month = month;
-        e.first_line = i + 1;
-        size_t j = i + 1;
-        for (; j < lines.size() && rtrim(lines[j]) != "```"; ++j)
-            e.body.append(lines[j]).push_back('\n');
-        if (j == lines.size())
-            return integrity_error(fmt::format("ledger line {}: ```yaml block is never closed", i + 1));
-        if (load_yaml) {
-            try {
-                e.node = YAML::Load(e.body);
-            } catch (const YAML::Exception& ex) {
-                // Chained entries are written as YAML by this tool; only hand-kept ones may be loose.
-                if (e.body.find("\nentry_hash: ") != std::string::npos)
-                    return integrity_error(fmt::format("ledger line {}: not YAML: {}",
-                                                       i + 2 + static_cast<size_t>(std::max(ex.mark.line, 0)), ex.msg));
-                try {
-                    e.node = lenient_load(e.body);
-                } catch (const YAML::Exception& lex) {
-                    return integrity_error(fmt::format("ledger line {}: unreadable entry: {}", i + 1, lex.msg));
-                }
-                e.lenient = true;
-            }
-            if (!e.node.IsMap()) return integrity_error(fmt::format("ledger line {}: entry is not a mapping", i + 1));
-        }
-        // The fields the chain and the id allocation need are read from the text itself.
-        e.operation_id = scan_field(e.body, "operation_id");
-        e.prev_hash = scan_field(e.body, "prev_hash");
-        if (const std::string seq = scan_field(e.body, "chain_seq"); !seq.empty()) {
-            try {
-                e.seq = std::stoull(seq);
-            } catch (...) {
-                return integrity_error(fmt::format("ledger line {}: chain_seq is not a number", i + 1));
-            }
-        }
-        l.entries.push_back(std::move(e));
-        i = j;
+        e.first_line = line->number;
+        e.body = std::string(text.substr(line->end(), close->offset - line->end()));
+        auto block = read_block(std::move(e), body);
+        if (!block) return with_context(std::move(block), fmt::format("ledger line {}", line->number)).error();
+        l.entries.push_back(std::move(*block));
     }
     return l;
-}
-
-std::string entry_hash_of(const std::string& body_without_hash_line) {
-    return crypto::sha256_hex(body_without_hash_line);
 }
 
 VerifyReport verify(const Ledger& l) {
     VerifyReport r;
     r.entries = l.entries.size();
     std::map<uint64_t, const EntryBlock*> by_seq;
-    std::map<uint64_t, std::string> hash_of;
     const EntryBlock* previous_in_file = nullptr;
     for (const auto& e : l.entries) {
         const std::string name =
             fmt::format("{} (line {})", e.operation_id.empty() ? "entry" : e.operation_id, e.first_line);
         if (!e.seq) {
             ++r.legacy;
-            if (!e.prev_hash.empty() || e.body.find("\nentry_hash: ") != std::string::npos)
+            if (!e.prev_hash.empty() || !e.entry_hash.empty())
                 r.problems.push_back(name + ": has chain fields but no chain_seq (edited)");
             continue;
         }
         ++r.chained;
-        // entry_hash is the last line and covers everything above it.
-        const std::string& b = e.body;
-        const auto last = b.rfind("\nentry_hash: ");
-        if (last == std::string::npos || b.find('\n', last + 1) != b.size() - 1) {
-            r.problems.push_back(name + ": entry_hash is not its last line (edited)");
+        if (!e.chain_lines_as_written) {
+            r.problems.push_back(name + ": the chain fields are not its last lines as written (edited)");
             continue;
         }
-        std::string stored(rtrim(std::string_view(b).substr(last + 13, b.size() - last - 14)));
-        if (stored.size() == 66 && stored.front() == '"' && stored.back() == '"') stored = stored.substr(1, 64);
-        const std::string actual = crypto::sha256_hex(std::string_view(b).substr(0, last + 1));
-        if (stored != actual) r.problems.push_back(name + ": content does not match its entry_hash (edited)");
+        // entry_hash is the last line and covers everything above it.
+        const size_t hashed = e.body.rfind('\n', e.body.size() - 2) + 1;
+        if (crypto::sha256_hex(std::string_view(e.body).substr(0, hashed)) != e.entry_hash)
+            r.problems.push_back(name + ": content does not match its entry_hash (edited)");
         if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
         by_seq[*e.seq] = &e;
-        hash_of[*e.seq] = stored;
-        if (previous_in_file && previous_in_file->seq && *previous_in_file->seq <= *e.seq)
+        if (previous_in_file && *previous_in_file->seq <= *e.seq)
             r.problems.push_back(fmt::format("{} and {}: out of append order (reordered)",
                                              previous_in_file->operation_id, e.operation_id));
         previous_in_file = &e;
@@ -332,264 +290,129 @@ VerifyReport verify(const Ledger& l) {
     for (const auto& [seq, e] : by_seq) {
         if (seq != expected)
             r.problems.push_back(fmt::format("chain_seq {}..{} missing (entries removed)", expected, seq - 1));
-        const std::string prev = seq == 1 ? std::string(k_zero_hash) : (hash_of.count(seq - 1) ? hash_of[seq - 1] : "");
+        const auto before = by_seq.find(seq - 1);
+        const std::string prev =
+            seq == 1 ? std::string(k_zero_hash) : (before == by_seq.end() ? "" : before->second->entry_hash);
         if (e->prev_hash.empty() || (!prev.empty() && e->prev_hash != prev))
             r.problems.push_back(fmt::format("{}: prev_hash does not name the previous entry", e->operation_id));
         expected = seq + 1;
     }
     if (!by_seq.empty()) {
-        const auto [top_seq, top] = *by_seq.rbegin();
+        const auto& [top_seq, top] = *by_seq.rbegin();
         if (!l.head_seq)
             r.problems.push_back("the head comment (<!-- ops-ledger-head ... -->) is missing");
-        else if (*l.head_seq != top_seq || l.head_hash != hash_of[top_seq])
+        else if (*l.head_seq != top_seq || l.head_hash != top->entry_hash)
             r.problems.push_back(fmt::format(
                 "the head names seq {} but the newest entry is seq {} (newest entries removed)", *l.head_seq, top_seq));
-        (void)top;
     } else if (l.head_seq && *l.head_seq > 0) {
         r.problems.push_back("the head names chained entries but there are none (entries removed)");
     }
     return r;
 }
 
-std::string render_entry(const std::vector<Field>& fields, uint64_t seq, const std::string& prev_hash) {
-    std::string body = "---\n";
-    for (const auto& f : fields) {
-        switch (f.kind) {
-        case Field::Kind::scalar:
-            body += fmt::format("{}: {}\n", f.key, scalar(f.scalar, false));
-            break;
-        case Field::Kind::list:
-            body += f.key + ":\n";
-            for (const auto& v : f.list)
-                body += fmt::format("  - {}\n", scalar(v, false));
-            break;
-        case Field::Kind::map:
-            body += f.key + ":\n";
-            for (const auto& [k, v] : f.map)
-                body += fmt::format("  {}: {}\n", scalar(k, false), scalar(v, false));
-            break;
-        case Field::Kind::block:
-            if (literal_ok(f.scalar)) {
-                body += f.key + ": |\n";
-                std::istringstream in(f.scalar);
-                std::string ln;
-                while (std::getline(in, ln))
-                    body.append("  ").append(rtrim(ln)).append("\n");
-            } else {
-                body += fmt::format("{}: {}\n", f.key, quoted(f.scalar));
-            }
-            break;
-        }
-    }
-    // Hashes are quoted: a YAML reader would take 64 zeros (or 1e5…) for a number.
-    body += fmt::format("chain_seq: {}\nprev_hash: \"{}\"\n", seq, prev_hash);
-    return body + "entry_hash: \"" + entry_hash_of(body) + "\"\n";
-}
-
-namespace {
-
-// The values of every "operation_id:" line of the text (each entry has one; the Template's
-// placeholder never matches a real id).
-template <typename OnId> void for_each_operation_id(std::string_view text, OnId&& on_id) {
-    static constexpr std::string_view k_field = "operation_id: ";
-    each_line_starting_with(text, k_field, [&](size_t, std::string_view line) {
-        std::string_view v = rtrim(line.substr(k_field.size()));
-        if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-        on_id(v);
-        return true;
-    });
-}
-
-// The chain head the head comment names, when the entry it names is present, intact and
-// the newest; nothing otherwise (the caller then reads every entry).
-std::optional<ChainHead> head_from_comment(std::string_view text) {
-    const size_t at = text.find(k_head_prefix);
-    if (at == std::string_view::npos || (at > 0 && text[at - 1] != '\n')) return std::nullopt;
-    const auto head = parse_head_line(text.substr(at, std::min(text.find('\n', at), text.size()) - at));
-    if (!head || head->seq == 0) return std::nullopt;
-    const std::string hash_line = "\nentry_hash: \"" + head->hash + "\"\n";
-    const size_t line = find_in(text, hash_line);
-    const size_t fence = line == std::string_view::npos ? line : text.rfind("```yaml\n", line);
-    if (fence == std::string_view::npos) return std::nullopt;
-    const std::string body(text.substr(fence + 8, line + 1 - (fence + 8)));
-    if (crypto::sha256_hex(body) != head->hash || scan_field(body, "chain_seq") != std::to_string(head->seq))
-        return std::nullopt;
-    if (find_in(text, fmt::format("\nchain_seq: {}\n", head->seq + 1)) != std::string_view::npos) return std::nullopt;
-    return ChainHead{head->seq, head->hash};
-}
-
-} // namespace
-
-std::string next_operation_id(std::string_view text, const std::string& date) {
+std::string next_operation_id(const Ledger& l, const std::string& date) {
     const std::string prefix = "OPS-" + date + "-";
     int max = 0;
-    for_each_operation_id(text, [&](std::string_view id) {
-        if (!id.starts_with(prefix)) return;
+    for (const auto& e : l.entries) {
+        if (!e.operation_id.starts_with(prefix)) continue;
+        const std::string_view digits = std::string_view(e.operation_id).substr(prefix.size());
         int n = 0;
-        const auto digits = id.substr(prefix.size());
         const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
         if (ec == std::errc() && end == digits.data() + digits.size()) max = std::max(max, n);
-    });
+    }
     return fmt::format("{}{:03}", prefix, max + 1);
 }
 
-bool has_operation(std::string_view text, std::string_view id) {
-    bool found = false;
-    for_each_operation_id(text, [&](std::string_view v) { found = found || v == id; });
-    return found;
+bool has_operation(const Ledger& l, std::string_view id) {
+    return std::any_of(l.entries.begin(), l.entries.end(), [&](const EntryBlock& e) { return e.operation_id == id; });
 }
 
-Result<ChainHead> chain_head(std::string_view text) {
-    if (auto head = head_from_comment(text)) return *head;
-    auto l = parse(text, false);
-    if (!l) return l.error();
+ChainHead chain_head(const Ledger& l) {
     ChainHead head;
-    for (const auto& e : l->entries)
+    for (const auto& e : l.entries)
         if (e.seq && *e.seq > head.seq) {
             head.seq = *e.seq;
-            const auto pos = e.body.rfind("entry_hash: \"");
-            head.hash = e.body.substr(pos + 13, 64);
+            head.hash = e.entry_hash;
         }
     return head;
 }
 
-size_t count_entries(std::string_view text) {
-    // The month sections run from the first month heading to the next other heading.
-    size_t begin = std::string_view::npos, end = text.size();
-    each_line_starting_with(text, "## ", [&](size_t offset, std::string_view line) {
-        if (month_of_heading(line)) {
-            if (begin == std::string_view::npos) begin = offset;
-            return true;
-        }
-        if (begin == std::string_view::npos) return true;
-        end = offset; // the trailer
-        return false;
-    });
-    if (begin == std::string_view::npos) return 0;
-    size_t n = 0;
-    each_line_starting_with(text.substr(begin, end - begin), "```yaml", [&](size_t, std::string_view line) {
-        if (rtrim(line) == "```yaml") ++n;
-        return true;
-    });
-    return n;
-}
-
-Splice splice_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
-                    const std::string& entry_hash) {
-    Splice sp;
-    sp.text = text;
+std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
+                         const std::string& entry_hash) {
+    std::string out(text);
+    if (!out.empty() && !out.ends_with('\n')) out.push_back('\n');
     std::string block = "```yaml\n" + block_body;
     if (!block.ends_with('\n')) block.push_back('\n');
     block += "```\n";
-    sp.head = fmt::format("{}seq={} entry_hash={} -->\n", k_head_prefix, seq, entry_hash);
 
-    // Where the month section is, or where it belongs (months newest first, before the
-    // trailer); offsets of line starts.
-    std::string& insertion = sp.insertion;
-    size_t at = text.size();
-    bool placed = false;
-    each_line(text, [&](size_t offset, std::string_view line) {
-        const size_t next = std::min(offset + line.size() + 1, text.size());
-        if (auto m = month_of_heading(line)) {
-            if (*m == month) {
-                insertion = "\n" + block;
-                at = next;
-                placed = true;
-                return false;
-            }
-            if (*m < month) {
-                at = offset;
-                return false;
-            }
-        } else if (offset > 0 && is_other_heading(line)) {
-            // Before the trailer, keeping one blank line (or rule) before its heading.
-            at = offset;
-            size_t before = offset;
-            for (size_t prev = offset; prev > 0;) {
-                prev = previous_line(text, prev);
-                const auto prev_line = rtrim(text.substr(prev, before - prev - 1));
-                if (!prev_line.empty() && prev_line != "---") break;
-                at = prev;
-                before = prev;
-            }
-            if (at < offset) at = std::min(text.find('\n', at) + 1, offset);
-            return false;
+    // Where the block goes: under its month's heading; else before the first older month,
+    // or before the trailer (keeping one blank line or rule before its heading), or last.
+    size_t at = out.size();
+    std::string insertion;
+    const bool any_month = has_month_heading(out);
+    bool months_seen = false;
+    size_t after_gap = std::string::npos; // past the first of the blank lines and rules just read
+    LineReader in(out);
+    while (auto line = in.next()) {
+        if (opens_fence(line->text)) {
+            (void)skip_fence(in);
+            after_gap = std::string::npos;
+            continue;
         }
-        return true;
-    });
-    if (!placed) {
-        std::string_view last_line = text.empty() ? text : text.substr(previous_line(text, text.size()));
-        if (last_line.ends_with('\n')) last_line.remove_suffix(1);
-        if (at == text.size() && !rtrim(last_line).empty()) insertion = "\n";
-        insertion += "## " + month + "\n\n" + block + "\n";
+        const auto m = month_of_heading(line->text);
+        months_seen = months_seen || m;
+        if (m && *m == month) {
+            at = std::min(line->end(), out.size());
+            insertion = "\n" + block;
+            break;
+        }
+        if (m && *m < month) {
+            at = line->offset;
+            break;
+        }
+        // The trailer: the first other heading after the months (or, without months, any).
+        if (line->number > 1 && is_other_heading(line->text) && (months_seen || !any_month)) {
+            at = after_gap != std::string::npos ? after_gap : line->offset;
+            break;
+        }
+        const std::string_view t = rtrim(line->text);
+        if (t.empty() || t == "---") {
+            if (after_gap == std::string::npos) after_gap = line->end();
+        } else {
+            after_gap = std::string::npos;
+        }
     }
+    if (insertion.empty()) {
+        insertion = "## " + month + "\n\n" + block + "\n";
+        const size_t last_line = out.size() < 2 ? 0 : out.rfind('\n', out.size() - 2) + 1;
+        if (at == out.size() && !rtrim(std::string_view(out).substr(last_line)).empty()) insertion = "\n" + insertion;
+    }
+
     // The head comment: replaced where it is, or added under the title.
-    size_t head_at = !text.starts_with("# ") ? 0 : std::min(text.find('\n'), text.size() - 1) + 1;
-    size_t head_end = head_at; // past the old head line, when there is one
-    each_line_starting_with(text, k_head_prefix, [&](size_t offset, std::string_view line) {
-        head_at = offset;
-        head_end = std::min(offset + line.size() + 1, text.size());
-        return false;
-    });
+    const std::string head = fmt::format("{}seq={} entry_hash={} -->\n", k_head_prefix, seq, entry_hash);
+    size_t head_at = out.starts_with("# ") ? out.find('\n') + 1 : 0;
+    size_t head_length = 0; // of the old head line, when there is one
+    LineReader again(out);
+    while (auto line = again.next()) {
+        if (opens_fence(line->text)) {
+            (void)skip_fence(again);
+        } else if (line->text.starts_with(k_head_prefix)) {
+            head_at = line->offset;
+            head_length = line->text.size() + 1;
+            break;
+        }
+    }
 
-    size_t copied = 0;        // text[0, copied) is placed
-    std::optional<char> last; // the last character placed
-    auto place = [&](Splice::Source source, std::string_view from, size_t begin, size_t end) {
-        if (end <= begin) return;
-        sp.pieces.push_back({source, begin, end});
-        last = from[end - 1];
-    };
-    auto copy_to = [&](size_t offset) {
-        place(Splice::Source::text, text, copied, offset);
-        copied = offset;
-        if (last && *last != '\n') place(Splice::Source::newline, "\n", 0, 1); // a last line without its newline
-    };
-    auto put_head = [&] {
-        copy_to(head_at);
-        place(Splice::Source::head, sp.head, 0, sp.head.size());
-        copied = head_end;
-    };
-    // In file order; at the same place a new head goes first, a replaced one after.
-    const bool head_first = head_at < at || (head_at == at && head_end == head_at);
-    if (head_first) put_head();
-    copy_to(at);
-    place(Splice::Source::insertion, insertion, 0, insertion.size());
-    if (!head_first) put_head();
-    copy_to(text.size());
-    return sp;
-}
-
-std::vector<std::string_view> Splice::views() const {
-    std::vector<std::string_view> out;
-    out.reserve(pieces.size());
-    for (const auto& p : pieces) {
-        const std::string_view from = p.source == Source::text        ? text
-                                      : p.source == Source::head      ? std::string_view(head)
-                                      : p.source == Source::insertion ? std::string_view(insertion)
-                                                                      : std::string_view("\n");
-        out.push_back(from.substr(p.begin, p.end - p.begin));
+    // The later edit first, so that the earlier one's offset still holds. At the same
+    // place a new head comment goes above the block, a replaced one below it.
+    if (head_at > at || (head_at == at && head_length > 0)) {
+        out.replace(head_at, head_length, head);
+        out.insert(at, insertion);
+    } else {
+        out.insert(at, insertion);
+        out.replace(head_at, head_length, head);
     }
     return out;
-}
-
-size_t Splice::size() const {
-    size_t n = 0;
-    for (const auto& p : pieces)
-        n += p.end - p.begin;
-    return n;
-}
-
-std::string Splice::str() const {
-    std::string out;
-    out.reserve(size());
-    for (const auto v : views())
-        out += v;
-    return out;
-}
-
-std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
-                         const std::string& entry_hash) {
-    return splice_entry(text, month, block_body, seq, entry_hash).str();
 }
 
 } // namespace qops::ledger

@@ -6,7 +6,6 @@
 #include "base/env.hpp"
 #include "base/host.hpp"
 
-
 #include <sys/random.h>
 #include <unistd.h>
 

@@ -1,6 +1,7 @@
 #include "crypto/base64.hpp"
 #include "crypto/hex.hpp"
 #include "crypto/merkle.hpp"
+#include "support/go_tool.hpp"
 #include "support/run.hpp"
 #include "support/skip.hpp"
 #include "support/temp_dir.hpp"
@@ -100,18 +101,8 @@ TEST_CASE("merkle: the frontier's state round-trips and a damaged one is refused
 
 TEST_CASE("merkle: Go's checksum-database tlog computes the same roots (independent implementation)") {
     test::TempDir tmp;
-    test::RunOptions env;
-    env.env["GOPATH"] = "/usr/share/gocode";
-    env.env["GO111MODULE"] = "off";
-    env.env["GOCACHE"] = tmp.file("gocache");
-    env.env["GOFLAGS"] = "";
-    env.timeout = std::chrono::minutes(3);
-    auto built = test::run(
-        {"go", "build", "-o", tmp.file("tlog_root"), std::string(QOPS_TEST_DATA_DIR) + "/crypto/tlog_root.go"}, env);
-    if (built.exit_code == -1 || built.err.find("not found") != std::string::npos)
-        QOPS_SKIP("go (golang-go, golang-golang-x-mod-dev) is not installed");
-    INFO(built.err);
-    REQUIRE(built.exit_code == 0);
+    const auto tool = test::build_go_tool(tmp, "crypto/tlog_root.go");
+    if (!tool) QOPS_SKIP("go (golang-go, golang-golang-x-mod-dev) is not installed");
 
     std::mt19937 rng(7);
     std::string input;
@@ -127,7 +118,7 @@ TEST_CASE("merkle: Go's checksum-database tlog computes the same roots (independ
     }
     test::RunOptions feed;
     feed.stdin_data = input;
-    auto r = test::run({tmp.file("tlog_root"), "-at", sizes}, feed);
+    auto r = test::run({*tool, "-at", sizes}, feed);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     std::istringstream lines(r.out);
