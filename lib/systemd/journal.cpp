@@ -16,6 +16,9 @@ struct FreeChars {
     void operator()(char* p) const noexcept { std::free(p); } // NOLINT(cppcoreguidelines-no-malloc): sd-journal's
 };
 
+// Far more than the files one corrupt directory holds in a row.
+constexpr int k_max_consecutive_unique_errors = 256;
+
 bool has_journal_files(const std::string& directory) {
     std::error_code ec;
     for (auto it = std::filesystem::directory_iterator(directory, ec);
@@ -95,6 +98,43 @@ Result<void> Journal::match_unit(const std::string& unit) {
     return {};
 }
 
+Result<void> Journal::match_also(std::string_view field, std::string_view value) {
+    const std::string match = fmt::format("{}={}", field, value);
+    int r = sd_journal_add_conjunction(m_j.get());
+    if (r >= 0) r = sd_journal_add_match(m_j.get(), match.data(), match.size());
+    if (r < 0) return usage_error(fmt::format("cannot match '{}': {}", match, errno_text(-r)));
+    return {};
+}
+
+void Journal::clear_matches() {
+    sd_journal_flush_matches(m_j.get());
+}
+
+Result<Journal::UniqueValues> Journal::unique_values(const std::string& field) {
+    int r = sd_journal_query_unique(m_j.get(), field.c_str());
+    if (r < 0)
+        return unavailable(fmt::format("cannot list the values of {}: {}", field, errno_text(-r)), ErrorKind::io);
+    UniqueValues out;
+    const void* data = nullptr;
+    size_t len = 0;
+    int errors_in_a_row = 0;
+    for (;;) {
+        r = sd_journal_enumerate_available_unique(m_j.get(), &data, &len);
+        if (r == 0) break;
+        if (r < 0) {
+            // A corrupt file (EBADMSG) ends sd-journal's listing for that file only: the
+            // next call moves on to the next file. Bounded in case it does not.
+            ++out.errors;
+            if (++errors_in_a_row > k_max_consecutive_unique_errors) break;
+            continue;
+        }
+        errors_in_a_row = 0;
+        const std::string_view all(static_cast<const char*>(data), len);
+        if (all.size() > field.size()) out.values.emplace_back(all.substr(field.size() + 1));
+    }
+    return out;
+}
+
 bool Journal::seek_after_cursor(const std::string& cursor) {
     if (cursor.empty() || sd_journal_seek_cursor(m_j.get(), cursor.c_str()) < 0) return false;
     // seek_cursor lands on the closest entry when the cursor is gone; only test_cursor
@@ -106,6 +146,25 @@ Result<void> Journal::seek_realtime(int64_t usec) {
     const int r = sd_journal_seek_realtime_usec(m_j.get(), static_cast<uint64_t>(usec > 0 ? usec : 0));
     if (r < 0) return unavailable(fmt::format("cannot seek the journal: {}", errno_text(-r)), ErrorKind::io);
     return {};
+}
+
+Result<void> Journal::seek_head() {
+    const int r = sd_journal_seek_head(m_j.get());
+    if (r < 0) return unavailable(fmt::format("cannot seek the journal: {}", errno_text(-r)), ErrorKind::io);
+    return {};
+}
+
+Result<void> Journal::seek_tail() {
+    const int r = sd_journal_seek_tail(m_j.get());
+    if (r < 0) return unavailable(fmt::format("cannot seek the journal: {}", errno_text(-r)), ErrorKind::io);
+    return {};
+}
+
+Journal::Step Journal::previous() {
+    const int r = sd_journal_previous(m_j.get());
+    if (r > 0) return Step::entry;
+    if (r == 0) return Step::end;
+    return Step::unreadable;
 }
 
 Journal::Step Journal::next() {

@@ -1,4 +1,8 @@
+#include "support/journal_fixture.hpp"
+#include "support/temp_dir.hpp"
 #include "systemd/journal.hpp"
+
+#include <algorithm>
 
 #include <catch2/catch.hpp>
 
@@ -13,4 +17,41 @@ TEST_CASE("journal: cursors are parsed for their sequence and number") {
     CHECK_FALSE(systemd::parse_cursor("s=7cf1ab135a2f4a699f0c7df5c70f84d8;i=zz"));
     CHECK_FALSE(systemd::parse_cursor("s=7cf1ab135a2f4a699f0c7df5c70f84d8"));
     CHECK_FALSE(systemd::parse_cursor(""));
+}
+
+TEST_CASE("journal: the machines of a fleet directory are listed, and matched one at a time") {
+    test::TempDir dir;
+    const auto h1 = test::fleet_host(1);
+    const auto h2 = test::fleet_host(2);
+    test::write_journal(dir.file("remote-h1.journal"),
+                        {test::on_host(test::entry_at(-3 * test::k_usec_per_min, "one"), h1),
+                         test::on_host(test::entry_at(-1 * test::k_usec_per_min, "three"), h1)});
+    test::write_journal(dir.file("remote-h2.journal"),
+                        {test::on_host(test::entry_at(-2 * test::k_usec_per_min, "two"), h2)});
+    auto j = systemd::Journal::open_directory(dir.path());
+    REQUIRE(j.ok());
+    auto machines = j->unique_values("_MACHINE_ID");
+    REQUIRE(machines.ok());
+    std::sort(machines->values.begin(), machines->values.end());
+    CHECK(machines->values == std::vector<std::string>{h1.machine_id, h2.machine_id});
+    CHECK(machines->errors == 0);
+
+    REQUIRE(j->match_unit(test::k_apply_unit).ok());
+    REQUIRE(j->match_also("_MACHINE_ID", h1.machine_id).ok());
+    REQUIRE(j->seek_head().ok());
+    std::vector<std::string> seen;
+    while (j->next() == systemd::Journal::Step::entry)
+        seen.emplace_back(*j->field("MESSAGE").value());
+    CHECK(seen == std::vector<std::string>{"one", "three"});
+
+    REQUIRE(j->seek_tail().ok());
+    REQUIRE(j->previous() == systemd::Journal::Step::entry);
+    CHECK(*j->field("MESSAGE").value() == "three");
+
+    j->clear_matches();
+    REQUIRE(j->seek_head().ok());
+    size_t all = 0;
+    while (j->next() == systemd::Journal::Step::entry)
+        ++all;
+    CHECK(all == 3);
 }
