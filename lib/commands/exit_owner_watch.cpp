@@ -501,7 +501,7 @@ int exit_owner_watch_main(int argc, char** argv) {
     auto* no_state =
         app->add_flag("--no-state", options.no_state, "Stateless: examine the last --window only, keep no checkpoint");
     app->add_option("--max-catch-up", max_catch_up_text,
-                    "When the checkpoint is lost, look back at most this far [default: --window]")
+                    "A source whose cursor is lost, or a new source, is read at most this far back [default: --window]")
         ->check(span_validator())
         ->excludes(no_state);
     app->add_option("--samples", options.samples, "Sample events shown and sent with the alert")

@@ -2,6 +2,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -27,6 +28,15 @@ bool has_journal_files(const std::string& directory) {
     return false;
 }
 
+bool is_journal_file_name(const std::string& name) {
+    return name.ends_with(".journal") || name.ends_with(".journal~");
+}
+
+// journald's per-machine subdirectories (/var/log/journal/<machine-id>/).
+bool is_machine_id_name(const std::string& name) {
+    return name.size() == 32 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 } // namespace
 
 void Journal::Close::operator()(sd_journal* j) const noexcept {
@@ -50,6 +60,43 @@ std::optional<CursorPosition> parse_cursor(std::string_view cursor) {
     }
     if (pos.seqnum_id.size() != 32 || !have_seqnum) return std::nullopt;
     return pos;
+}
+
+Result<std::vector<std::string>> journal_files(const std::string& dir) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    auto it = std::filesystem::directory_iterator(dir, ec);
+    if (ec) return unavailable(fmt::format("cannot read the journal {}: {}", dir, ec.message()), ErrorKind::io);
+    for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        std::error_code type_ec;
+        if (is_journal_file_name(name) && it->is_regular_file(type_ec)) {
+            files.push_back(it->path().string());
+        } else if (is_machine_id_name(name) && it->is_directory(type_ec)) {
+            std::error_code sub_ec;
+            for (auto sub = std::filesystem::directory_iterator(it->path(), sub_ec);
+                 !sub_ec && sub != std::filesystem::directory_iterator(); sub.increment(sub_ec))
+                if (is_journal_file_name(sub->path().filename().string())) files.push_back(sub->path().string());
+        }
+    }
+    if (ec) return unavailable(fmt::format("cannot read the journal {}: {}", dir, ec.message()), ErrorKind::io);
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+Result<Journal> Journal::open_files(const std::vector<std::string>& paths) {
+    std::vector<const char*> argv;
+    for (const auto& p : paths)
+        argv.push_back(p.c_str());
+    argv.push_back(nullptr);
+    sd_journal* raw = nullptr;
+    const int r = sd_journal_open_files(&raw, argv.data(), 0);
+    if (r < 0)
+        return unavailable(fmt::format("cannot open the journal file{} {}: {}", paths.size() == 1 ? "" : "s",
+                                       paths.size() == 1 ? paths.front() : fmt::format("{}...", paths.front()),
+                                       errno_text(-r)),
+                           ErrorKind::io);
+    return Journal(raw);
 }
 
 Result<Journal> Journal::open_local() {

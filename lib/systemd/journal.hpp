@@ -25,6 +25,11 @@ struct CursorPosition {
 // Nothing when the text is not a journal cursor with both fields.
 std::optional<CursorPosition> parse_cursor(std::string_view cursor);
 
+// The journal files sd_journal_open_directory() would open in dir: *.journal and
+// *.journal~ in it and in its machine-id subdirectories, sorted. Only names are looked
+// at. Errors: unavailable (dir cannot be read).
+Result<std::vector<std::string>> journal_files(const std::string& dir);
+
 class Journal {
 public:
     // The local system journal, as journalctl reads it. Errors: unavailable (none of its
@@ -32,6 +37,8 @@ public:
     static Result<Journal> open_local();
     // The journal files in dir. Errors: unavailable (cannot open, or none readable).
     static Result<Journal> open_directory(const std::string& dir);
+    // Exactly these journal files. Errors: unavailable (one cannot be opened).
+    static Result<Journal> open_files(const std::vector<std::string>& paths);
 
     // The matches journalctl -u adds for unit. Errors: usage.
     Result<void> match_unit(const std::string& unit);

@@ -77,7 +77,8 @@ struct ScanResult {
     std::vector<SourceScan> sources; // those the journal holds, by machine id
     // Positions of the request whose source the journal no longer holds at all.
     std::vector<SourcePosition> absent;
-    // Data the listing of sources could not read (a corrupt file): a source may be missing.
+    // Files or data the listing of sources could not read (a corrupt file): a source's
+    // entries may be missing.
     int listing_errors = 0;
 };
 
