@@ -20,14 +20,6 @@ struct FreeChars {
 // Far more than the files one corrupt directory holds in a row.
 constexpr int k_max_consecutive_unique_errors = 256;
 
-bool has_journal_files(const std::string& directory) {
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(directory, ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-        if (it->path().extension() == ".journal") return true;
-    return false;
-}
-
 bool is_journal_file_name(const std::string& name) {
     return name.ends_with(".journal") || name.ends_with(".journal~");
 }
@@ -111,19 +103,6 @@ Result<Journal> Journal::open_local() {
     if (sd_journal_get_usage(raw, &bytes) < 0 || bytes == 0)
         return unavailable("no readable journal files in /run/log/journal or /var/log/journal (is the user in the "
                            "systemd-journal group?)");
-    return j;
-}
-
-Result<Journal> Journal::open_directory(const std::string& dir) {
-    sd_journal* raw = nullptr;
-    const int r = sd_journal_open_directory(&raw, dir.c_str(), 0);
-    if (r < 0) return unavailable(fmt::format("cannot open the journal {}: {}", dir, errno_text(-r)), ErrorKind::io);
-    Journal j(raw);
-    uint64_t bytes = 0;
-    if ((sd_journal_get_usage(raw, &bytes) < 0 || bytes == 0) && has_journal_files(dir))
-        return unavailable(fmt::format("none of the journal files in {} can be read (is the user in the "
-                                       "systemd-journal group, or allowed to read them?)",
-                                       dir));
     return j;
 }
 

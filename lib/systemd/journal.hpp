@@ -35,8 +35,6 @@ public:
     // The local system journal, as journalctl reads it. Errors: unavailable (none of its
     // files is readable: not in the systemd-journal group).
     static Result<Journal> open_local();
-    // The journal files in dir. Errors: unavailable (cannot open, or none readable).
-    static Result<Journal> open_directory(const std::string& dir);
     // Exactly these journal files. Errors: unavailable (one cannot be opened).
     static Result<Journal> open_files(const std::vector<std::string>& paths);
 

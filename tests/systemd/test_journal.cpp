@@ -3,6 +3,7 @@
 #include "systemd/journal.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <catch2/catch.hpp>
 
@@ -28,7 +29,10 @@ TEST_CASE("journal: the machines of a fleet directory are listed, and matched on
                          test::on_host(test::entry_at(-1 * test::k_usec_per_min, "three"), h1)});
     test::write_journal(dir.file("remote-h2.journal"),
                         {test::on_host(test::entry_at(-2 * test::k_usec_per_min, "two"), h2)});
-    auto j = systemd::Journal::open_directory(dir.path());
+    auto files = systemd::journal_files(dir.path());
+    REQUIRE(files.ok());
+    CHECK(*files == std::vector<std::string>{dir.file("remote-h1.journal"), dir.file("remote-h2.journal")});
+    auto j = systemd::Journal::open_files(*files);
     REQUIRE(j.ok());
     auto machines = j->unique_values("_MACHINE_ID");
     REQUIRE(machines.ok());
@@ -54,4 +58,20 @@ TEST_CASE("journal: the machines of a fleet directory are listed, and matched on
     while (j->next() == systemd::Journal::Step::entry)
         ++all;
     CHECK(all == 3);
+}
+
+TEST_CASE("journal: the files of a directory are those sd-journal would open") {
+    test::TempDir dir;
+    const std::string machine_dir = "5e0a7c1b2d3f4a5b8c9d0e1f2a3b4c5d";
+    std::filesystem::create_directories(dir.file(machine_dir));
+    std::filesystem::create_directories(dir.file("not-a-machine"));
+    for (const char* name : {"a.journal", "b.journal~", "c.txt", "not-a-machine/d.journal"})
+        dir.write(name, "x");
+    dir.write(machine_dir + "/system.journal", "x");
+    auto files = systemd::journal_files(dir.path());
+    REQUIRE(files.ok());
+    CHECK(*files == std::vector<std::string>{dir.file(machine_dir + "/system.journal"), dir.file("a.journal"),
+                                             dir.file("b.journal~")});
+    CHECK_FALSE(systemd::journal_files(dir.file("missing")).ok());
+    CHECK_FALSE(systemd::Journal::open_files({dir.file("a.journal")}).ok()); // not a journal file
 }
