@@ -495,7 +495,8 @@ int exit_owner_watch_main(int argc, char** argv) {
         ->check(CLI::ExistingDirectory);
     app->add_option("--state-dir", options.state_dir, "Where the checkpoint is kept [env: STATE_DIRECTORY]")
         ->capture_default_str();
-    app->add_option("--window", window_text, "Look-back on the first run, after a lost checkpoint, or with --no-state")
+    app->add_option("--window", window_text,
+                    "Look-back on the first run (or after a corrupt checkpoint), or with --no-state")
         ->capture_default_str()
         ->check(span_validator());
     auto* no_state =
