@@ -212,14 +212,16 @@ Result<ScanResult> scan(const Source& source, const ScanRequest& req) {
         if (!grouped) return grouped.error();
         out.listing_errors = grouped->listing_errors + grouped->unreadable_files;
         for (const auto& [machine_id, files] : grouped->files_of) {
-            machines.push_back(machine_id);
             auto j = systemd::Journal::open_files(files);
             if (!j) {
+                // Rotated or removed since the listing: the source keeps its position
+                // (reported absent) and is read on the next run.
                 ++out.listing_errors;
                 continue;
             }
             auto s = scan_source(*j, req, machine_id);
             if (!s) return s.error();
+            machines.push_back(machine_id);
             out.sources.push_back(std::move(*s));
         }
     } else {
