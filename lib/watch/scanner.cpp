@@ -20,6 +20,12 @@ const SourcePosition* position_of(const ScanRequest& req, const std::string& mac
     return nullptr;
 }
 
+// A machine id as journald writes it. Anything else (a forged or damaged upload) is not
+// a source: it would be matched, kept in the checkpoint and alerted on as raw bytes.
+bool is_machine_id(const std::string& id) {
+    return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
 // Restricts the journal to the source's entries (all of them with no machine id: a
 // journal whose entries carry none is one source).
 Result<void> match_source(systemd::Journal& j, const std::string& machine_id) {
@@ -192,8 +198,12 @@ Result<Grouped> group_by_machine(const std::string& dir) {
         }
         out.listing_errors += ids->errors;
         if (ids->values.empty() && j->cutoff_realtime() != 0) out.files_of[""].push_back(file);
-        for (const auto& id : ids->values)
-            out.files_of[id].push_back(file);
+        for (const auto& id : ids->values) {
+            if (is_machine_id(id))
+                out.files_of[id].push_back(file);
+            else
+                ++out.listing_errors;
+        }
     }
     if (!files->empty() && out.unreadable_files == static_cast<int>(files->size()))
         return unavailable(fmt::format("none of the journal files in {} can be read (is the user in the "
@@ -229,9 +239,14 @@ Result<ScanResult> scan(const Source& source, const ScanRequest& req) {
         if (!j) return j.error();
         auto listed = j->unique_values("_MACHINE_ID");
         if (!listed) return listed.error();
-        machines = std::move(listed->values);
-        std::sort(machines.begin(), machines.end());
         out.listing_errors = listed->errors;
+        for (auto& id : listed->values) {
+            if (is_machine_id(id))
+                machines.push_back(std::move(id));
+            else
+                ++out.listing_errors;
+        }
+        std::sort(machines.begin(), machines.end());
         // journald stamps every entry with _MACHINE_ID; a journal without any (hand-made
         // exports) is read as one source.
         if (machines.empty() && j->cutoff_realtime() != 0) machines.emplace_back();

@@ -388,3 +388,15 @@ TEST_CASE("scanner: a directory whose journal files cannot be opened is a failur
     CHECK(r.error().code == ExitCode::unavailable);
     CHECK(r.error().message.find("can be read") != std::string::npos);
 }
+
+TEST_CASE("scanner: a machine id that is not one (a forged upload) is reported, not made a source") {
+    TempDir dir;
+    auto forged = entry_at(-20'000'000, "DENY_NOT_EXIT_OWNER forged");
+    forged.machine_id = "../../etc/\xff";
+    write_journal(dir.file("good.journal"), {entry_at(-30'000'000, "DENY_NOT_EXIT_OWNER real")});
+    write_journal(dir.file("forged.journal"), {forged});
+    auto r = scan_all(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
+    REQUIRE(r.sources.size() == 1);
+    CHECK(r.sources[0].machine_id == k_machine_id);
+    CHECK(r.listing_errors == 1);
+}
