@@ -29,6 +29,20 @@ journal() {
     done | "$JOURNAL_REMOTE" -o "$file" - 2>/dev/null
 }
 
+# fleet_journal FILE HOST MACHINE_ID "SECONDS_AGO|MESSAGE"...: entries of the apply layer
+# on another host, as systemd-journal-remote stores what that host uploads.
+fleet_journal() {
+    local file=$1 host=$2 machine=$3 spec ago msg now_us
+    shift 3
+    now_us=$(date +%s%6N)
+    for spec in "$@"; do
+        IFS='|' read -r ago msg <<<"$spec"
+        local rt=$((now_us - ago * 1000000))
+        printf '__REALTIME_TIMESTAMP=%s\n__MONOTONIC_TIMESTAMP=%s\n_BOOT_ID=%s\n_MACHINE_ID=%s\n_SYSTEMD_UNIT=%s\n_HOSTNAME=%s\nMESSAGE=%s\n\n' \
+            "$rt" "$((rt - 1600000000000000))" "${machine:0:24}00000000" "$machine" quantum-apply-layer.service "$host" "$msg"
+    done | "$JOURNAL_REMOTE" -o "$file" - 2>/dev/null
+}
+
 APPLY=quantum-apply-layer.service
 J="$PROOF_WORK/journal"
 S="$PROOF_WORK/state"
@@ -138,8 +152,10 @@ t_rotated() {
     /usr/bin/python3 - "$CP" <<'PY'
 import json, sys
 cp = json.load(open(sys.argv[1]))
-cp["realtime_usec"] -= 600 * 1000000
-cp["scanned_usec"] = cp["realtime_usec"] + 1000000
+for source in cp["sources"]:
+    source["realtime_usec"] -= 600 * 1000000
+    source["seen_usec"] = source["realtime_usec"]
+cp["scanned_usec"] = max(s["realtime_usec"] for s in cp["sources"]) + 1000000
 json.dump(cp, open(sys.argv[1], "w"))
 PY
     rm -f "$J"/*.journal
@@ -170,6 +186,27 @@ t_corrupt_state() {
     err=$(watch 2>&1 >/dev/null)
     echo "$err"
     grep -q 'WARN: checkpoint .* is unusable' <<<"$err" && /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$CP"
+}
+
+t_fleet() {
+    # Two hosts' journals in one collector directory; h2 uploads late, an entry older
+    # than h1's newest: still counted, once, in an alert naming h2.
+    local F="$PROOF_WORK/fleet" FS="$PROOF_WORK/fleet-state" m1=11111111111111111111111111111111 \
+        m2=22222222222222222222222222222222 before
+    mkdir -p "$F" "$FS"
+    fleet_journal "$F/remote-h1.journal" h1 $m1 "200|order 1 DENY_NOT_EXIT_OWNER on h1" "10|order 2 accepted"
+    fleet_journal "$F/remote-h2.journal" h2 $m2 "250|order 3 accepted"
+    before=$(alerts)
+    expect_exit 1 exit-owner-watch --journal-dir "$F" --state-dir "$FS" --redis "$REDIS_URL" || return 1
+    [ "$(alerts)" -eq $((before + 1)) ] && [ "$(field $((before + 1)) source_host)" = h1 ] || return 1
+    fleet_journal "$F/remote-h2.journal" h2 $m2 "100|order 4 DENY_NOT_EXIT_OWNER on h2, uploaded late"
+    expect_exit 1 exit-owner-watch --journal-dir "$F" --state-dir "$FS" --redis "$REDIS_URL" || return 1
+    [ "$(alerts)" -eq $((before + 2)) ] && [ "$(field $((before + 2)) source_host)" = h2 ] &&
+        [ "$(field $((before + 2)) deny_count)" = 1 ] && [ "$(field $((before + 2)) gap)" = 0 ] || return 1
+    expect_exit 0 exit-owner-watch --journal-dir "$F" --state-dir "$FS" --redis "$REDIS_URL" &&
+        [ "$(alerts)" -eq $((before + 2)) ] &&
+        /usr/bin/python3 -c 'import json,sys; cp = json.load(open(sys.argv[1])); assert cp["version"] == 2 and len(cp["sources"]) == 2' \
+            "$FS/exit-owner-watch.$APPLY.json"
 }
 
 t_journal_group() {
@@ -208,6 +245,7 @@ check "Redis down: exit 3, checkpoint kept, same events alerted on the next run"
 check "Rotated-away checkpoint: WARN and gap=1 in the alert" t_rotated
 check "--no-state --window 5min: stateless, window edges respected" t_stateless_window
 check "Corrupt state file: WARN, replaced by a valid checkpoint" t_corrupt_state
+check "Fleet directory: a host's late upload is alerted once, naming the host" t_fleet
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && getent group systemd-journal >/dev/null; then
     check "Non-root reader: the systemd-journal group reads the journal, without it exit 3" t_journal_group
 else

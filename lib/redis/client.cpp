@@ -248,6 +248,13 @@ std::chrono::milliseconds timeout_from_env() {
     return std::chrono::milliseconds(v);
 }
 
+Result<long long> wait_for_replicas(Client& client, long long replicas, std::chrono::milliseconds timeout) {
+    auto reply = client.command({"WAIT", std::to_string(replicas), std::to_string(timeout.count())});
+    if (!reply) return reply.error();
+    if (!reply->is_integer()) return unavailable("WAIT: not an integer reply");
+    return reply->integer();
+}
+
 Result<Client> connect_url(const std::string& url_text, const ConnectOptions& options) {
     auto url = parse_url(url_text);
     if (!url) return url.error();

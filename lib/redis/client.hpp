@@ -80,6 +80,11 @@ private:
     std::string m_pending_name; // CLIENT SETNAME not yet sent
 };
 
+// WAIT: blocks until replicas replicas have acknowledged every write this connection
+// made, or timeout passes (keep it below the command timeout), and returns how many did.
+// Errors: as Client::command().
+Result<long long> wait_for_replicas(Client& client, long long replicas, std::chrono::milliseconds timeout);
+
 // Connects using --redis/QUANTUM_REDIS_URL text (the tools' usual entry point).
 Result<Client> connect_url(const std::string& url_text, const ConnectOptions& options = {});
 

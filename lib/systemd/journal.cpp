@@ -2,6 +2,7 @@
 
 #include <systemd/sd-journal.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -16,12 +17,16 @@ struct FreeChars {
     void operator()(char* p) const noexcept { std::free(p); } // NOLINT(cppcoreguidelines-no-malloc): sd-journal's
 };
 
-bool has_journal_files(const std::string& directory) {
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator(directory, ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
-        if (it->path().extension() == ".journal") return true;
-    return false;
+// Far more than the files one corrupt directory holds in a row.
+constexpr int k_max_consecutive_unique_errors = 256;
+
+bool is_journal_file_name(const std::string& name) {
+    return name.ends_with(".journal") || name.ends_with(".journal~");
+}
+
+// journald's per-machine subdirectories (/var/log/journal/<machine-id>/).
+bool is_machine_id_name(const std::string& name) {
+    return name.size() == 32 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 } // namespace
@@ -49,6 +54,43 @@ std::optional<CursorPosition> parse_cursor(std::string_view cursor) {
     return pos;
 }
 
+Result<std::vector<std::string>> journal_files(const std::string& dir) {
+    std::vector<std::string> files;
+    std::error_code ec;
+    auto it = std::filesystem::directory_iterator(dir, ec);
+    if (ec) return unavailable(fmt::format("cannot read the journal {}: {}", dir, ec.message()), ErrorKind::io);
+    for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        std::error_code type_ec;
+        if (is_journal_file_name(name) && it->is_regular_file(type_ec)) {
+            files.push_back(it->path().string());
+        } else if (is_machine_id_name(name) && it->is_directory(type_ec)) {
+            std::error_code sub_ec;
+            for (auto sub = std::filesystem::directory_iterator(it->path(), sub_ec);
+                 !sub_ec && sub != std::filesystem::directory_iterator(); sub.increment(sub_ec))
+                if (is_journal_file_name(sub->path().filename().string())) files.push_back(sub->path().string());
+        }
+    }
+    if (ec) return unavailable(fmt::format("cannot read the journal {}: {}", dir, ec.message()), ErrorKind::io);
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+Result<Journal> Journal::open_files(const std::vector<std::string>& paths) {
+    std::vector<const char*> argv;
+    for (const auto& p : paths)
+        argv.push_back(p.c_str());
+    argv.push_back(nullptr);
+    sd_journal* raw = nullptr;
+    const int r = sd_journal_open_files(&raw, argv.data(), 0);
+    if (r < 0)
+        return unavailable(fmt::format("cannot open the journal file{} {}: {}", paths.size() == 1 ? "" : "s",
+                                       paths.size() == 1 ? paths.front() : fmt::format("{}...", paths.front()),
+                                       errno_text(-r)),
+                           ErrorKind::io);
+    return Journal(raw);
+}
+
 Result<Journal> Journal::open_local() {
     sd_journal* raw = nullptr;
     const int r = sd_journal_open(&raw, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
@@ -61,19 +103,6 @@ Result<Journal> Journal::open_local() {
     if (sd_journal_get_usage(raw, &bytes) < 0 || bytes == 0)
         return unavailable("no readable journal files in /run/log/journal or /var/log/journal (is the user in the "
                            "systemd-journal group?)");
-    return j;
-}
-
-Result<Journal> Journal::open_directory(const std::string& dir) {
-    sd_journal* raw = nullptr;
-    const int r = sd_journal_open_directory(&raw, dir.c_str(), 0);
-    if (r < 0) return unavailable(fmt::format("cannot open the journal {}: {}", dir, errno_text(-r)), ErrorKind::io);
-    Journal j(raw);
-    uint64_t bytes = 0;
-    if ((sd_journal_get_usage(raw, &bytes) < 0 || bytes == 0) && has_journal_files(dir))
-        return unavailable(fmt::format("none of the journal files in {} can be read (is the user in the "
-                                       "systemd-journal group, or allowed to read them?)",
-                                       dir));
     return j;
 }
 
@@ -95,6 +124,43 @@ Result<void> Journal::match_unit(const std::string& unit) {
     return {};
 }
 
+Result<void> Journal::match_also(std::string_view field, std::string_view value) {
+    const std::string match = fmt::format("{}={}", field, value);
+    int r = sd_journal_add_conjunction(m_j.get());
+    if (r >= 0) r = sd_journal_add_match(m_j.get(), match.data(), match.size());
+    if (r < 0) return usage_error(fmt::format("cannot match '{}': {}", match, errno_text(-r)));
+    return {};
+}
+
+void Journal::clear_matches() {
+    sd_journal_flush_matches(m_j.get());
+}
+
+Result<Journal::UniqueValues> Journal::unique_values(const std::string& field) {
+    int r = sd_journal_query_unique(m_j.get(), field.c_str());
+    if (r < 0)
+        return unavailable(fmt::format("cannot list the values of {}: {}", field, errno_text(-r)), ErrorKind::io);
+    UniqueValues out;
+    const void* data = nullptr;
+    size_t len = 0;
+    int errors_in_a_row = 0;
+    for (;;) {
+        r = sd_journal_enumerate_available_unique(m_j.get(), &data, &len);
+        if (r == 0) break;
+        if (r < 0) {
+            // A corrupt file (EBADMSG) ends sd-journal's listing for that file only: the
+            // next call moves on to the next file. Bounded in case it does not.
+            ++out.errors;
+            if (++errors_in_a_row > k_max_consecutive_unique_errors) break;
+            continue;
+        }
+        errors_in_a_row = 0;
+        const std::string_view all(static_cast<const char*>(data), len);
+        if (all.size() > field.size()) out.values.emplace_back(all.substr(field.size() + 1));
+    }
+    return out;
+}
+
 bool Journal::seek_after_cursor(const std::string& cursor) {
     if (cursor.empty() || sd_journal_seek_cursor(m_j.get(), cursor.c_str()) < 0) return false;
     // seek_cursor lands on the closest entry when the cursor is gone; only test_cursor
@@ -106,6 +172,25 @@ Result<void> Journal::seek_realtime(int64_t usec) {
     const int r = sd_journal_seek_realtime_usec(m_j.get(), static_cast<uint64_t>(usec > 0 ? usec : 0));
     if (r < 0) return unavailable(fmt::format("cannot seek the journal: {}", errno_text(-r)), ErrorKind::io);
     return {};
+}
+
+Result<void> Journal::seek_head() {
+    const int r = sd_journal_seek_head(m_j.get());
+    if (r < 0) return unavailable(fmt::format("cannot seek the journal: {}", errno_text(-r)), ErrorKind::io);
+    return {};
+}
+
+Result<void> Journal::seek_tail() {
+    const int r = sd_journal_seek_tail(m_j.get());
+    if (r < 0) return unavailable(fmt::format("cannot seek the journal: {}", errno_text(-r)), ErrorKind::io);
+    return {};
+}
+
+Journal::Step Journal::previous() {
+    const int r = sd_journal_previous(m_j.get());
+    if (r > 0) return Step::entry;
+    if (r == 0) return Step::end;
+    return Step::unreadable;
 }
 
 Journal::Step Journal::next() {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 typedef struct sd_journal sd_journal; // NOLINT(modernize-use-using): libsystemd's own spelling
 
@@ -24,27 +25,48 @@ struct CursorPosition {
 // Nothing when the text is not a journal cursor with both fields.
 std::optional<CursorPosition> parse_cursor(std::string_view cursor);
 
+// The journal files sd_journal_open_directory() would open in dir: *.journal and
+// *.journal~ in it and in its machine-id subdirectories, sorted. Only names are looked
+// at. Errors: unavailable (dir cannot be read).
+Result<std::vector<std::string>> journal_files(const std::string& dir);
+
 class Journal {
 public:
     // The local system journal, as journalctl reads it. Errors: unavailable (none of its
     // files is readable: not in the systemd-journal group).
     static Result<Journal> open_local();
-    // The journal files in dir. Errors: unavailable (cannot open, or none readable).
-    static Result<Journal> open_directory(const std::string& dir);
+    // Exactly these journal files. Errors: unavailable (one cannot be opened).
+    static Result<Journal> open_files(const std::vector<std::string>& paths);
 
     // The matches journalctl -u adds for unit. Errors: usage.
     Result<void> match_unit(const std::string& unit);
+    // ANDs FIELD=value with the matches added before. Errors: usage.
+    Result<void> match_also(std::string_view field, std::string_view value);
+    // Removes every match: all entries are read again.
+    void clear_matches();
+    struct UniqueValues {
+        std::vector<std::string> values;
+        int errors = 0; // data objects that could not be read (a corrupt file): values may be missing
+    };
+    // The distinct values of field in the files (e.g. every _MACHINE_ID), in no order,
+    // from the files' field indexes rather than by reading entries. Errors: unavailable.
+    Result<UniqueValues> unique_values(const std::string& field);
 
     // Seeks to cursor: true when the journal still holds that entry (confirmed with
     // sd_journal_test_cursor); next() then returns the entry after it.
     bool seek_after_cursor(const std::string& cursor);
     // Seeks to just before the first entry at or after usec. Errors: unavailable.
     Result<void> seek_realtime(int64_t usec);
+    // Seeks before the oldest or after the newest entry. Errors: unavailable.
+    Result<void> seek_head();
+    Result<void> seek_tail();
 
     enum class Step { entry, end, unreadable };
     // Moves to the next entry. unreadable: this step hit data that cannot be read (a file
     // rotated, vacuumed or corrupt under us); the caller may step again.
     Step next();
+    // Moves to the previous entry, as next() does forwards.
+    Step previous();
 
     // Of the current entry. realtime: nullopt when unreadable.
     std::optional<int64_t> realtime() const;

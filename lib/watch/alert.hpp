@@ -1,6 +1,7 @@
 #pragma once
-// The EXIT_OWNER_VIOLATION alert: its fields (CONTRACT.md, "Exit-owner watch") and its
-// XADD to quantum:stream:alerts.
+// The EXIT_OWNER_VIOLATION alert: its fields (CONTRACT.md, "Exit-owner watch" and its
+// fleet edition), one per journal source with something to report, and its XADD to
+// quantum:stream:alerts.
 
 #include "base/error.hpp"
 #include "redis/client.hpp"
@@ -24,7 +25,7 @@ struct AlertContext {
     std::string source; // "local" or the journal directory
     std::string host;   // the host running the watch
     int64_t now_epoch = 0;
-    bool gap = false; // events may have been rotated away or skipped
+    bool gap = false; // events of this source may have been rotated away or skipped
 };
 
 using Fields = std::vector<std::pair<std::string, std::string>>;
@@ -34,8 +35,15 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 // key, so a duplicate after a crash between XADD and checkpoint is recognisable downstream.
 std::string dedup_key(const std::string& unit, const std::string& first_cursor, const std::string& last_cursor);
 
-// The alert's field/value pairs, in a fixed order.
-Fields alert_fields(const ScanResult& scan, const AlertContext& context);
+// The key of a source's alert: dedup_key() of its first and last match, or, when it has
+// only unreadable entries, of the position it resumed from and the last entry examined.
+std::string source_dedup_key(const std::string& unit, const SourceScan& scan);
+
+// Whether the source's scan calls for an alert: matches, or entries that could not be read.
+bool needs_alert(const SourceScan& scan);
+
+// The alert's field/value pairs for one source, in a fixed order.
+Fields alert_fields(const SourceScan& scan, const AlertContext& context);
 
 // XADDs the fields to quantum:stream:alerts (MAXLEN ~ k_alerts_maxlen) and returns the
 // entry id. Errors: unavailable.

@@ -11,12 +11,64 @@
 namespace qops::watch {
 namespace {
 
-// A checkpoint is a few hundred bytes; anything much larger is not ours.
-constexpr size_t k_max_checkpoint_bytes = 64 * 1024;
-constexpr int k_format_version = 1;
+// About 300 bytes per source: room for a fleet of a few thousand hosts, and anything
+// larger is not ours.
+constexpr size_t k_max_checkpoint_bytes = 1024 * 1024;
+constexpr int k_legacy_format_version = 1;
+constexpr int k_format_version = 2;
 
 Error corrupt(const std::string& path, const std::string& why) {
     return integrity_error(fmt::format("checkpoint {} is unusable: {}", path, why));
+}
+
+bool is_string(const nlohmann::json& doc, const char* key) {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_string();
+}
+
+bool is_stamp(const nlohmann::json& doc, const char* key) {
+    auto it = doc.find(key);
+    return it != doc.end() && it->is_number_integer() && it->get<int64_t>() >= 0;
+}
+
+int64_t optional_stamp(const nlohmann::json& doc, const char* key) {
+    return is_stamp(doc, key) ? doc.at(key).get<int64_t>() : 0;
+}
+
+Result<Checkpoint> parse_legacy(const std::string& path, const nlohmann::json& doc) {
+    if (!is_string(doc, "cursor")) return corrupt(path, "missing cursor");
+    if (!is_stamp(doc, "realtime_usec")) return corrupt(path, "missing realtime_usec");
+    Checkpoint cp;
+    cp.legacy_cursor = doc.at("cursor").get<std::string>();
+    cp.legacy_realtime_usec = doc.at("realtime_usec").get<int64_t>();
+    cp.scanned_usec = optional_stamp(doc, "scanned_usec");
+    if (cp.legacy_cursor.empty() && cp.legacy_realtime_usec == 0) return corrupt(path, "neither cursor nor realtime");
+    return cp;
+}
+
+Result<Checkpoint> parse_sources(const std::string& path, const nlohmann::json& doc) {
+    auto sources = doc.find("sources");
+    if (sources == doc.end() || !sources->is_array()) return corrupt(path, "missing sources");
+    Checkpoint cp;
+    cp.scanned_usec = optional_stamp(doc, "scanned_usec");
+    if (is_string(doc, "legacy_cursor") && is_stamp(doc, "legacy_realtime_usec")) {
+        cp.legacy_cursor = doc.at("legacy_cursor").get<std::string>();
+        cp.legacy_realtime_usec = doc.at("legacy_realtime_usec").get<int64_t>();
+    }
+    for (const auto& s : *sources) {
+        if (!s.is_object() || !is_string(s, "machine_id") || !is_string(s, "cursor") || !is_stamp(s, "realtime_usec"))
+            return corrupt(path, "a source without machine_id, cursor or realtime_usec");
+        SourcePosition p;
+        p.machine_id = s.at("machine_id").get<std::string>();
+        p.cursor = s.at("cursor").get<std::string>();
+        p.realtime_usec = s.at("realtime_usec").get<int64_t>();
+        p.seen_usec = optional_stamp(s, "seen_usec");
+        if (is_string(s, "host")) p.host = s.at("host").get<std::string>();
+        for (const auto& other : cp.sources)
+            if (other.machine_id == p.machine_id) return corrupt(path, "machine " + p.machine_id + " listed twice");
+        cp.sources.push_back(std::move(p));
+    }
+    return cp;
 }
 
 } // namespace
@@ -40,34 +92,35 @@ Result<std::optional<Checkpoint>> load_checkpoint(const std::string& path, const
     const auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object()) return corrupt(path, "not a JSON object");
     auto version = doc.find("version");
-    auto cursor = doc.find("cursor");
-    auto realtime = doc.find("realtime_usec");
-    auto file_unit = doc.find("unit");
-    if (version == doc.end() || !version->is_number_integer() || version->get<int>() != k_format_version)
-        return corrupt(path, "missing or unknown version");
-    if (cursor == doc.end() || !cursor->is_string()) return corrupt(path, "missing cursor");
-    if (realtime == doc.end() || !realtime->is_number_integer() || realtime->get<int64_t>() < 0)
-        return corrupt(path, "missing realtime_usec");
-    if (file_unit == doc.end() || !file_unit->is_string()) return corrupt(path, "missing unit");
-    if (file_unit->get<std::string>() != unit)
-        return corrupt(path, fmt::format("it belongs to unit {}", file_unit->get<std::string>()));
+    if (version == doc.end() || !version->is_number_integer()) return corrupt(path, "missing version");
+    if (!is_string(doc, "unit")) return corrupt(path, "missing unit");
+    if (doc.at("unit").get<std::string>() != unit)
+        return corrupt(path, fmt::format("it belongs to unit {}", doc.at("unit").get<std::string>()));
 
-    Checkpoint cp;
-    cp.cursor = cursor->get<std::string>();
-    cp.realtime_usec = realtime->get<int64_t>();
-    cp.unit = unit;
-    if (auto scanned = doc.find("scanned_usec"); scanned != doc.end() && scanned->is_number_integer())
-        cp.scanned_usec = scanned->get<int64_t>();
-    if (cp.cursor.empty() && cp.realtime_usec == 0) return corrupt(path, "neither cursor nor realtime");
-    return std::optional<Checkpoint>(std::move(cp));
+    Result<Checkpoint> cp = corrupt(path, "unknown version");
+    if (version->get<int64_t>() == k_legacy_format_version) cp = parse_legacy(path, doc);
+    if (version->get<int64_t>() == k_format_version) cp = parse_sources(path, doc);
+    if (!cp) return cp.error();
+    cp->unit = unit;
+    return std::optional<Checkpoint>(std::move(*cp));
 }
 
 Result<void> save_checkpoint(const std::string& path, const Checkpoint& cp) {
-    const nlohmann::json doc{{"version", k_format_version},
-                             {"cursor", cp.cursor},
-                             {"realtime_usec", cp.realtime_usec},
-                             {"unit", cp.unit},
-                             {"scanned_usec", cp.scanned_usec}};
+    nlohmann::json sources = nlohmann::json::array();
+    for (const auto& s : cp.sources)
+        sources.push_back({{"machine_id", s.machine_id},
+                           {"host", s.host},
+                           {"cursor", s.cursor},
+                           {"realtime_usec", s.realtime_usec},
+                           {"seen_usec", s.seen_usec}});
+    nlohmann::json doc{{"version", k_format_version},
+                       {"unit", cp.unit},
+                       {"scanned_usec", cp.scanned_usec},
+                       {"sources", std::move(sources)}};
+    if (!cp.legacy_cursor.empty() || cp.legacy_realtime_usec != 0) {
+        doc["legacy_cursor"] = cp.legacy_cursor;
+        doc["legacy_realtime_usec"] = cp.legacy_realtime_usec;
+    }
     auto r = write_file_atomic(path, doc.dump() + "\n", 0640);
     return with_context(std::move(r), fmt::format("cannot write checkpoint {}", path));
 }

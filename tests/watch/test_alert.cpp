@@ -27,8 +27,32 @@ TEST_CASE("alert: the dedup key follows the first and last cursor") {
     }
 }
 
+TEST_CASE("alert: a source with only unreadable entries still alerts, keyed by the range it read") {
+    watch::SourceScan scan;
+    CHECK_FALSE(watch::needs_alert(scan));
+    scan.unreadable = 2;
+    scan.resume = watch::Resume::cursor;
+    scan.previous.cursor = "s=0123456789abcdef0123456789abcdef;i=10";
+    scan.end_cursor = "s=0123456789abcdef0123456789abcdef;i=14";
+    CHECK(watch::needs_alert(scan));
+    const auto key = watch::source_dedup_key("u.service", scan);
+    CHECK(key == "u.service:0123456789abcdef0123456789abcdef:10-14");
+    watch::AlertContext ctx{"u.service", "5min", "checkpoint", "local", "watch-host", 1, true};
+    std::map<std::string, std::string> m;
+    for (const auto& [k, v] : watch::alert_fields(scan, ctx))
+        m[k] = v;
+    CHECK(m.at("deny_count") == "0");
+    CHECK(m.at("unreadable") == "2");
+    CHECK(m.at("gap") == "1");
+    CHECK(m.at("first_ts").empty());
+    CHECK(m.at("dedup_key") == key);
+}
+
 TEST_CASE("alert: the alert carries the contract's fields and is stored in the stream") {
-    watch::ScanResult scan;
+    watch::SourceScan scan;
+    scan.machine_id = "00000002aaaabbbbccccddddeeeeffff";
+    scan.host = "apply-host-2";
+    scan.unreadable = 1;
     scan.matched = 4;
     scan.first_usec = 1'795'000'000'000'001;
     scan.last_usec = 1'795'000'100'000'000;
@@ -50,6 +74,9 @@ TEST_CASE("alert: the alert carries the contract's fields and is stored in the s
     CHECK(m.at("sample") == "order 1 DENY_NOT_EXIT_OWNER\\nsecond line");
     CHECK(m.at("gap") == "1");
     CHECK(m.at("unit") == "quantum-apply-layer.service");
+    CHECK(m.at("source_host") == "apply-host-2");
+    CHECK(m.at("machine_id") == "00000002aaaabbbbccccddddeeeeffff");
+    CHECK(m.at("unreadable") == "1");
     CHECK(m.at("dedup_key") == watch::dedup_key("quantum-apply-layer.service", "s=a;i=1", "s=a;i=9"));
     CHECK(m.at("samples").find("\\\\xff") != std::string::npos);
 

@@ -9,36 +9,62 @@
 
 using namespace qops;
 using namespace qops::test;
+using watch::Resume;
 
 namespace {
 
 constexpr const char* k_deny = "DENY_NOT_EXIT_OWNER";
 
-watch::ScanRequest request(int64_t since_usec, std::string cursor = {}) {
+// A request with no checkpoint: every source starts at since_usec.
+watch::ScanRequest request(int64_t since_usec) {
     watch::ScanRequest r;
     r.unit = k_apply_unit;
     r.pattern = k_deny;
-    r.since_usec = since_usec;
-    r.after_cursor = std::move(cursor);
+    r.new_source_usec = since_usec;
     return r;
 }
 
-watch::ScanResult scan_dir(const std::string& dir, const watch::ScanRequest& req) {
+// The position a checkpoint would keep after the scan of s.
+watch::SourcePosition position_after(const watch::SourceScan& s) {
+    return {s.machine_id, s.host, s.end_cursor, s.end_usec, s.newest_usec};
+}
+
+// A request resuming every source of previous where it ended.
+watch::ScanRequest resume(const watch::ScanResult& previous, int64_t catch_up_floor_usec = 0) {
+    auto r = request(0);
+    for (const auto& s : previous.sources)
+        r.positions.push_back(position_after(s));
+    r.catch_up_floor_usec = catch_up_floor_usec;
+    return r;
+}
+
+watch::ScanResult scan_all(const std::string& dir, const watch::ScanRequest& req) {
     auto r = watch::scan(watch::Source{dir}, req);
     INFO((r ? std::string() : r.error().message));
     REQUIRE(r.ok());
     return *r;
 }
 
+// The scan of a journal written by one host.
+watch::SourceScan scan_dir(const std::string& dir, const watch::ScanRequest& req) {
+    auto r = scan_all(dir, req);
+    REQUIRE(r.sources.size() == 1);
+    return r.sources.front();
+}
+
+const watch::SourceScan& source_of(const watch::ScanResult& r, const JournalHost& host) {
+    for (const auto& s : r.sources)
+        if (s.machine_id == host.machine_id) return s;
+    FAIL("no source for " << host.hostname);
+    return r.sources.front();
+}
+
 } // namespace
 
 TEST_CASE("scanner: an empty journal directory yields nothing") {
     TempDir dir;
-    auto r = scan_dir(dir.path(), request(0));
-    CHECK(r.examined == 0);
-    CHECK(r.matched == 0);
-    CHECK(r.end_cursor.empty());
-    CHECK(r.cutoff_usec == 0);
+    auto r = scan_all(dir.path(), request(0));
+    CHECK(r.sources.empty());
 }
 
 TEST_CASE("scanner: a missing directory is a dependency failure") {
@@ -66,7 +92,11 @@ TEST_CASE("scanner: only the unit's entries are examined, stamps read back as wr
     CHECK(r.samples[0].hostname == "apply-host-1");
     CHECK(r.end_usec == fine.realtime_usec);
     CHECK_FALSE(r.end_cursor.empty());
-    CHECK(r.cutoff_usec == other.realtime_usec);
+    CHECK(r.oldest_usec == other.realtime_usec);
+    CHECK(r.newest_usec == fine.realtime_usec);
+    CHECK(r.host == "apply-host-1");
+    CHECK(r.machine_id == k_machine_id);
+    CHECK(r.resume == Resume::new_source);
 }
 
 TEST_CASE("scanner: entries of other units only are not counted") {
@@ -151,17 +181,18 @@ TEST_CASE("scanner: resuming after a cursor examines only the entries after it")
     REQUIRE(first.matched == 2);
     REQUIRE_FALSE(first.end_cursor.empty());
 
+    const watch::ScanResult before{{first}, {}};
     SECTION("nothing new") {
-        auto again = scan_dir(dir.path(), request(0, first.end_cursor));
-        CHECK(again.cursor_found);
+        auto again = scan_dir(dir.path(), resume(before));
+        CHECK(again.resume == Resume::cursor);
         CHECK(again.examined == 0);
         CHECK(again.end_cursor.empty());
     }
     SECTION("new entries appended to the same file, even older-stamped ones") {
         write_journal(file,
                       {entry_at(-1 * k_usec_per_min, "DENY_NOT_EXIT_OWNER three"), entry_at(-50'000'000, "fine")});
-        auto again = scan_dir(dir.path(), request(0, first.end_cursor));
-        CHECK(again.cursor_found);
+        auto again = scan_dir(dir.path(), resume(before));
+        CHECK(again.resume == Resume::cursor);
         CHECK(again.examined == 2);
         CHECK(again.matched == 1);
         REQUIRE(again.samples.size() == 1);
@@ -169,8 +200,8 @@ TEST_CASE("scanner: resuming after a cursor examines only the entries after it")
     }
     SECTION("new entries in another file of the directory") {
         write_journal(dir.file("b.journal"), {entry_at(-1 * k_usec_per_min, "DENY_NOT_EXIT_OWNER three")});
-        auto again = scan_dir(dir.path(), request(first.end_usec + 1, first.end_cursor));
-        CHECK(again.cursor_found);
+        auto again = scan_dir(dir.path(), resume(before));
+        CHECK(again.resume == Resume::cursor);
         CHECK(again.matched == 1);
     }
 }
@@ -186,33 +217,143 @@ TEST_CASE("scanner: a cursor the journal no longer holds is reported, not skippe
     auto newer = entry_at(-2 * k_usec_per_min, "DENY_NOT_EXIT_OWNER new");
     write_journal(dir.file("new.journal"), {entry_at(-3 * k_usec_per_min, "fine"), newer});
 
-    auto r = scan_dir(dir.path(), request(first.end_usec + 1, first.end_cursor));
-    CHECK_FALSE(r.cursor_found);
-    CHECK(r.examined == 2); // from since_usec: both entries of the new file
+    auto r = scan_dir(dir.path(), resume({{first}, {}}));
+    CHECK(r.resume == Resume::lost);
+    CHECK(r.since_usec == first.end_usec + 1);
+    CHECK(r.examined == 2); // from just after the lost cursor's time: both entries of the new file
     CHECK(r.matched == 1);
-    CHECK(r.cutoff_usec > first.end_usec);
+    CHECK(r.oldest_usec > first.end_usec);
+    CHECK_FALSE(r.skipped_older);
 
+    SECTION("bounded by the catch-up floor, with the entries before it reported") {
+        auto bounded = scan_dir(dir.path(), resume({{first}, {}}, newer.realtime_usec));
+        CHECK(bounded.resume == Resume::lost);
+        CHECK(bounded.examined == 1);
+        CHECK(bounded.skipped_older);
+    }
     SECTION("a cursor that does not parse falls back the same way") {
-        auto bad = scan_dir(dir.path(), request(newer.realtime_usec, "s=zzz;garbage"));
-        CHECK_FALSE(bad.cursor_found);
+        auto req = resume({{first}, {}});
+        req.positions[0].cursor = "s=zzz;garbage";
+        auto bad = scan_dir(dir.path(), req);
+        CHECK(bad.resume == Resume::lost);
         CHECK(bad.matched == 1);
     }
 }
 
-TEST_CASE("scanner: several files in a directory are read in time order") {
+TEST_CASE("scanner: a fleet directory is read host by host, each in its own order") {
     TempDir dir;
-    write_journal(dir.file("host-a.journal"), {entry_at(-4 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a1"),
-                                               entry_at(-2 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a2")});
-    auto b = entry_at(-3 * k_usec_per_min, "DENY_NOT_EXIT_OWNER b1");
-    b.hostname = "apply-host-2";
-    write_journal(dir.file("host-b.journal"), {b});
+    const auto h1 = fleet_host(1);
+    const auto h2 = fleet_host(2);
+    write_journal(dir.file("remote-h1.journal"),
+                  {on_host(entry_at(-4 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a1"), h1),
+                   on_host(entry_at(-2 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a2"), h1)});
+    write_journal(dir.file("remote-h2.journal"),
+                  {on_host(entry_at(-3 * k_usec_per_min, "DENY_NOT_EXIT_OWNER b1"), h2)});
+    auto r = scan_all(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
+    REQUIRE(r.sources.size() == 2);
+    const auto& s1 = source_of(r, h1);
+    const auto& s2 = source_of(r, h2);
+    CHECK(s1.host == "apply-host-1");
+    CHECK(s1.matched == 2);
+    REQUIRE(s1.samples.size() == 2);
+    CHECK(s1.samples[0].message == "DENY_NOT_EXIT_OWNER a1");
+    CHECK(s1.samples[1].message == "DENY_NOT_EXIT_OWNER a2");
+    CHECK(s2.host == "apply-host-2");
+    CHECK(s2.matched == 1);
+    CHECK(s2.samples.at(0).hostname == "apply-host-2");
+
+    SECTION("a late upload older than another host's newest entry is found, once") {
+        write_journal(dir.file("remote-h2.journal"),
+                      {on_host(entry_at(-150'000'000, "DENY_NOT_EXIT_OWNER b2 (late)"), h2)});
+        auto again = scan_all(dir.path(), resume(r));
+        CHECK(source_of(again, h1).matched == 0);
+        CHECK(source_of(again, h2).resume == Resume::cursor);
+        CHECK(source_of(again, h2).matched == 1);
+        CHECK(scan_all(dir.path(), resume(again)).sources.at(1).matched == 0);
+    }
+    SECTION("a host joining later is read from the request's start for new sources") {
+        const auto h3 = fleet_host(3);
+        write_journal(dir.file("remote-h3.journal"),
+                      {on_host(entry_at(-20 * k_usec_per_min, "DENY_NOT_EXIT_OWNER c0 (before)"), h3),
+                       on_host(entry_at(-3 * k_usec_per_min, "DENY_NOT_EXIT_OWNER c1"), h3)});
+        auto req = resume(r);
+        req.new_source_usec = now_epoch_micros() - 10 * k_usec_per_min;
+        auto again = scan_all(dir.path(), req);
+        REQUIRE(again.sources.size() == 3);
+        const auto& s3 = source_of(again, h3);
+        CHECK(s3.resume == Resume::new_source);
+        CHECK(s3.matched == 1);
+        CHECK(s3.skipped_older);
+        CHECK(source_of(again, h1).matched == 0);
+    }
+    SECTION("a host whose files are gone keeps its position") {
+        std::filesystem::remove(dir.file("remote-h2.journal"));
+        auto again = scan_all(dir.path(), resume(r));
+        REQUIRE(again.sources.size() == 1);
+        REQUIRE(again.absent.size() == 1);
+        CHECK(again.absent[0].machine_id == h2.machine_id);
+        CHECK(again.absent[0].cursor == s2.end_cursor);
+    }
+}
+
+TEST_CASE("scanner: a single-cursor checkpoint (format 1) resumes its source and starts the others at its time") {
+    TempDir dir;
+    const auto h1 = fleet_host(1);
+    const auto h2 = fleet_host(2);
+    write_journal(dir.file("remote-h1.journal"),
+                  {on_host(entry_at(-4 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a1"), h1)});
+    auto first = scan_all(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
+    write_journal(dir.file("remote-h1.journal"),
+                  {on_host(entry_at(-1 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a2"), h1)});
+    write_journal(dir.file("remote-h2.journal"),
+                  {on_host(entry_at(-4 * k_usec_per_min - 1'000'000, "DENY_NOT_EXIT_OWNER b0 (seen by then)"), h2),
+                   on_host(entry_at(-2 * k_usec_per_min, "DENY_NOT_EXIT_OWNER b1"), h2)});
+    auto req = request(0);
+    req.legacy_cursor = first.sources.at(0).end_cursor;
+    req.legacy_realtime_usec = first.sources.at(0).end_usec;
+    auto r = scan_all(dir.path(), req);
+    CHECK(source_of(r, h1).resume == Resume::cursor);
+    CHECK(source_of(r, h1).matched == 1);
+    CHECK(source_of(r, h2).resume == Resume::time);
+    CHECK(source_of(r, h2).matched == 1);
+}
+
+TEST_CASE("scanner: an entry whose MESSAGE cannot be read is counted, never skipped silently") {
+    TempDir dir;
+    write_journal(dir.file("a.journal"),
+                  {entry_at(-60'000'000, compressible_message("DENY_NOT_EXIT_OWNER order=7 lost to a disk error")),
+                   entry_at(-50'000'000, "DENY_NOT_EXIT_OWNER order=8")});
+    corrupt_compressed_field(dir.file("a.journal"));
     auto r = scan_dir(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
-    CHECK(r.matched == 3);
-    REQUIRE(r.samples.size() == 3);
-    CHECK(r.samples[0].message == "DENY_NOT_EXIT_OWNER a1");
-    CHECK(r.samples[1].message == "DENY_NOT_EXIT_OWNER b1");
-    CHECK(r.samples[1].hostname == "apply-host-2");
-    CHECK(r.samples[2].message == "DENY_NOT_EXIT_OWNER a2");
+    CHECK(r.examined == 2);
+    CHECK(r.unreadable == 1);
+    CHECK(r.matched == 1);
+    REQUIRE_FALSE(r.end_cursor.empty()); // the position moves on: the entry is reported, not re-read forever
+}
+
+TEST_CASE("scanner: --message-id matches the structured MESSAGE_ID, alone or with the pattern") {
+    TempDir dir;
+    const std::string id = "2b7e5c3a9d4f4e1a8c6b0d2e4f6a8c0e";
+    auto structured = entry_at(-40'000'000, "order 9 refused: caller is not the exit owner");
+    structured.fields = {{"MESSAGE_ID", id}};
+    auto other_id = entry_at(-30'000'000, "order 10 accepted");
+    other_id.fields = {{"MESSAGE_ID", "00000000000000000000000000000000"}};
+    auto text = entry_at(-20'000'000, "DENY_NOT_EXIT_OWNER order 11");
+    write_journal(dir.file("a.journal"), {structured, other_id, text});
+    auto req = request(now_epoch_micros() - 5 * k_usec_per_min);
+    req.message_id = id;
+    SECTION("instead of the pattern") {
+        req.pattern.clear();
+        auto r = scan_dir(dir.path(), req);
+        CHECK(r.examined == 3);
+        CHECK(r.matched == 1);
+        REQUIRE(r.samples.size() == 1);
+        CHECK(r.samples[0].message == structured.message);
+    }
+    SECTION("as well as the pattern") {
+        auto r = scan_dir(dir.path(), req);
+        CHECK(r.matched == 2);
+    }
 }
 
 TEST_CASE("scanner: a corrupt file beside good ones does not stop the scan") {
@@ -229,12 +370,13 @@ TEST_CASE("scanner: a corrupt file beside good ones does not stop the scan") {
     write_journal(dir.file("truncated.journal"), {entry_at(-40'000'000, "DENY_NOT_EXIT_OWNER truncated")});
     std::filesystem::resize_file(dir.file("truncated.journal"), 100);
 
-    auto r = scan_dir(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
-    CHECK(r.matched >= 1);
+    auto r = scan_all(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
     bool good_seen = false;
-    for (const auto& s : r.samples)
-        good_seen = good_seen || s.message == "DENY_NOT_EXIT_OWNER good";
+    for (const auto& src : r.sources)
+        for (const auto& smp : src.samples)
+            good_seen = good_seen || smp.message == "DENY_NOT_EXIT_OWNER good";
     CHECK(good_seen);
+    CHECK(r.listing_errors > 0); // the truncated file, at least: said, not ignored
 }
 
 TEST_CASE("scanner: a directory whose journal files cannot be opened is a failure, not an empty journal") {
@@ -245,4 +387,16 @@ TEST_CASE("scanner: a directory whose journal files cannot be opened is a failur
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == ExitCode::unavailable);
     CHECK(r.error().message.find("can be read") != std::string::npos);
+}
+
+TEST_CASE("scanner: a machine id that is not one (a forged upload) is reported, not made a source") {
+    TempDir dir;
+    auto forged = entry_at(-20'000'000, "DENY_NOT_EXIT_OWNER forged");
+    forged.machine_id = "../../etc/\xff";
+    write_journal(dir.file("good.journal"), {entry_at(-30'000'000, "DENY_NOT_EXIT_OWNER real")});
+    write_journal(dir.file("forged.journal"), {forged});
+    auto r = scan_all(dir.path(), request(now_epoch_micros() - 5 * k_usec_per_min));
+    REQUIRE(r.sources.size() == 1);
+    CHECK(r.sources[0].machine_id == k_machine_id);
+    CHECK(r.listing_errors == 1);
 }
