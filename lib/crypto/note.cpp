@@ -1,10 +1,12 @@
 #include "crypto/note.hpp"
 
 #include "base/file.hpp"
+#include "base/text.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/hex.hpp"
 #include "crypto/sha256.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <set>
 
@@ -15,41 +17,13 @@ constexpr unsigned char k_alg_ed25519 = 0x01;
 constexpr std::string_view k_sig_prefix = "\xE2\x80\x94 "; // U+2014 EM DASH, a space
 constexpr size_t k_max_verifier_keys_bytes = 1u << 20;
 
-// True when s is valid UTF-8 (shortest forms, no surrogates) without control characters
-// except '\n' when allow_newline.
+// True when s is valid UTF-8 without control characters (except '\n' when allow_newline).
 bool clean_utf8(std::string_view s, bool allow_newline) {
-    for (size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            if ((c < 0x20 && !(allow_newline && c == '\n')) || c == 0x7f) return false;
-            ++i;
-            continue;
-        }
-        size_t len = 0;
-        uint32_t cp = 0;
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) return false;
-        for (size_t k = 1; k < len; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3Fu);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += len;
-    }
-    return true;
+    if (!text::valid_utf8(s)) return false;
+    return std::none_of(s.begin(), s.end(), [&](char ch) {
+        const auto c = static_cast<unsigned char>(ch);
+        return (c < 0x20 && !(allow_newline && c == '\n')) || c == 0x7f;
+    });
 }
 
 uint32_t be32(const unsigned char* p) {
