@@ -4,6 +4,7 @@
 #include "support/journal_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
+#include "support/sentinel.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,49 +18,8 @@ using namespace qops;
 
 namespace {
 
-constexpr const char* k_master_name = "qops";
+constexpr const char* k_master_name = test::k_sentinel_master_name;
 constexpr const char* k_stream = "quantum:stream:alerts";
-
-// One redis-sentinel daemon, killed when the test ends.
-class Sentinel {
-public:
-    Sentinel(const test::TempDir& dir, int index, int master_port) : m_port(test::free_port()) {
-        const std::string name = "sentinel-" + std::to_string(index);
-        m_pidfile = dir.file(name + ".pid");
-        const std::string conf = dir.write(
-            name + ".conf", "port " + std::to_string(m_port) + "\nbind 127.0.0.1\ndaemonize yes\npidfile " + m_pidfile +
-                                "\nlogfile " + dir.file(name + ".log") + "\ndir " + dir.path() + "\nsentinel monitor " +
-                                k_master_name + " 127.0.0.1 " + std::to_string(master_port) + " 2\n" +
-                                "sentinel down-after-milliseconds " + k_master_name + " 400\n" +
-                                "sentinel failover-timeout " + k_master_name + " 3000\n");
-        REQUIRE(std::system(("redis-sentinel " + conf + " </dev/null >/dev/null 2>&1").c_str()) == 0);
-    }
-    ~Sentinel() { (void)std::system(("kill -9 $(cat " + m_pidfile + ") 2>/dev/null").c_str()); }
-    Sentinel(const Sentinel&) = delete;
-    Sentinel& operator=(const Sentinel&) = delete;
-    int port() const { return m_port; }
-
-private:
-    int m_port;
-    std::string m_pidfile;
-};
-
-int reported_master_port(int sentinel_port) {
-    auto r = test::run({"redis-cli", "-p", std::to_string(sentinel_port), "--raw", "SENTINEL",
-                        "get-master-addr-by-name", k_master_name});
-    const auto nl = r.out.find('\n');
-    if (r.exit_code != 0 || nl == std::string::npos) return 0;
-    return std::atoi(r.out.c_str() + nl + 1);
-}
-
-template <typename Pred> bool eventually(Pred pred, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return pred();
-}
 
 // The dedup_key of each alert in the stream of server, oldest first.
 std::vector<std::string> dedup_keys(const test::RedisServer& server) {
@@ -78,14 +38,15 @@ std::vector<std::string> dedup_keys(const test::RedisServer& server) {
 TEST_CASE("exit-owner-watch sentinel: master killed right after the XADD, the alert reaches the promoted replica") {
     test::RedisServer master;
     test::RedisServer replica({false, {"replicaof 127.0.0.1 " + std::to_string(master.port())}});
-    REQUIRE(eventually(
+    REQUIRE(test::eventually(
         [&] {
             return replica.cmd({"INFO", "replication"}).str().find("master_link_status:up") != std::string::npos;
         },
         std::chrono::seconds(10)));
     test::TempDir dir;
-    Sentinel s1(dir, 1, master.port()), s2(dir, 2, master.port()), s3(dir, 3, master.port());
-    REQUIRE(eventually([&] { return reported_master_port(s1.port()) == master.port(); }, std::chrono::seconds(10)));
+    test::Sentinel s1(dir, 1, master.port()), s2(dir, 2, master.port()), s3(dir, 3, master.port());
+    REQUIRE(test::eventually([&] { return test::reported_master_port(s1.port()) == master.port(); },
+                             std::chrono::seconds(10)));
 
     test::RunOptions o;
     o.env["QUANTUM_REDIS_URL"] = "sentinel://127.0.0.1:" + std::to_string(s1.port()) +
@@ -104,7 +65,7 @@ TEST_CASE("exit-owner-watch sentinel: master killed right after the XADD, the al
     replica.pause();
     test::RunResult during;
     std::thread run_it([&] { during = test::run(watch, o); });
-    const bool xadded = eventually(
+    const bool xadded = test::eventually(
         [&] {
             return master.cmd({"XLEN", k_stream}).integer() == 1;
         },
@@ -118,8 +79,10 @@ TEST_CASE("exit-owner-watch sentinel: master killed right after the XADD, the al
     CHECK(during.exit_code == 3);
     CHECK(during.err.find("checkpoint not moved") != std::string::npos);
 
-    REQUIRE(eventually([&] { return reported_master_port(s1.port()) == replica.port(); }, std::chrono::seconds(30)));
-    REQUIRE(eventually([&] { return replica.cmd({"ROLE"}).element(0).str() == "master"; }, std::chrono::seconds(10)));
+    REQUIRE(test::eventually([&] { return test::reported_master_port(s1.port()) == replica.port(); },
+                             std::chrono::seconds(30)));
+    REQUIRE(
+        test::eventually([&] { return replica.cmd({"ROLE"}).element(0).str() == "master"; }, std::chrono::seconds(10)));
 
     // The promoted replica has no replica of its own: the re-send is acknowledged by none.
     o.env["QUANTUM_REDIS_MIN_REPLICAS"] = "0";
@@ -141,7 +104,7 @@ TEST_CASE("exit-owner-watch sentinel: master killed right after the XADD, the al
 TEST_CASE("exit-owner-watch replicas: with the replica acknowledging, the alert survives the master's death") {
     test::RedisServer master;
     test::RedisServer replica({false, {"replicaof 127.0.0.1 " + std::to_string(master.port())}});
-    REQUIRE(eventually(
+    REQUIRE(test::eventually(
         [&] {
             return replica.cmd({"INFO", "replication"}).str().find("master_link_status:up") != std::string::npos;
         },

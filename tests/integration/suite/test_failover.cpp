@@ -4,6 +4,7 @@
 #include "support/policy_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
+#include "support/sentinel.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -19,66 +20,25 @@ using namespace qops;
 
 namespace {
 
-constexpr const char* k_master_name = "qops";
-
-// One redis-sentinel daemon, killed when the test ends.
-class Sentinel {
-public:
-    Sentinel(const test::TempDir& dir, int index, int master_port) : m_port(test::free_port()) {
-        const std::string name = "sentinel-" + std::to_string(index);
-        m_pidfile = dir.file(name + ".pid");
-        const std::string conf = dir.write(
-            name + ".conf", "port " + std::to_string(m_port) + "\nbind 127.0.0.1\ndaemonize yes\npidfile " + m_pidfile +
-                                "\nlogfile " + dir.file(name + ".log") + "\ndir " + dir.path() + "\nsentinel monitor " +
-                                k_master_name + " 127.0.0.1 " + std::to_string(master_port) + " 2\n" +
-                                "sentinel down-after-milliseconds " + k_master_name + " 400\n" +
-                                "sentinel failover-timeout " + k_master_name + " 3000\n");
-        REQUIRE(std::system(("redis-sentinel " + conf + " </dev/null >/dev/null 2>&1").c_str()) == 0);
-    }
-    ~Sentinel() { (void)std::system(("kill -9 $(cat " + m_pidfile + ") 2>/dev/null").c_str()); }
-    Sentinel(const Sentinel&) = delete;
-    Sentinel& operator=(const Sentinel&) = delete;
-    int port() const { return m_port; }
-
-private:
-    int m_port;
-    std::string m_pidfile;
-};
-
-// The master's port as sentinel index 0 reports it (0 when it does not answer).
-int reported_master_port(int sentinel_port) {
-    auto r = test::run({"redis-cli", "-p", std::to_string(sentinel_port), "--raw", "SENTINEL",
-                        "get-master-addr-by-name", k_master_name});
-    const auto nl = r.out.find('\n');
-    if (r.exit_code != 0 || nl == std::string::npos) return 0;
-    return std::atoi(r.out.c_str() + nl + 1);
-}
-
-template <typename Pred> bool eventually(Pred pred, std::chrono::milliseconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return pred();
-}
+constexpr const char* k_master_name = test::k_sentinel_master_name;
 
 } // namespace
 
 TEST_CASE("sentinel failover: policy-refresh and exit-owner-watch follow the promoted replica, no policy lost") {
     test::RedisServer master;
     test::RedisServer replica({false, {"replicaof 127.0.0.1 " + std::to_string(master.port())}});
-    REQUIRE(eventually(
+    REQUIRE(test::eventually(
         [&] {
             return replica.cmd({"INFO", "replication"}).str().find("master_link_status:up") != std::string::npos;
         },
         std::chrono::seconds(10)));
     test::TempDir dir;
-    Sentinel s1(dir, 1, master.port()), s2(dir, 2, master.port()), s3(dir, 3, master.port());
+    test::Sentinel s1(dir, 1, master.port()), s2(dir, 2, master.port()), s3(dir, 3, master.port());
     const std::string url = "sentinel://127.0.0.1:" + std::to_string(s1.port()) +
                             ",127.0.0.1:" + std::to_string(s2.port()) + ",127.0.0.1:" + std::to_string(s3.port()) +
                             "/" + k_master_name;
-    REQUIRE(eventually([&] { return reported_master_port(s1.port()) == master.port(); }, std::chrono::seconds(10)));
+    REQUIRE(test::eventually([&] { return test::reported_master_port(s1.port()) == master.port(); },
+                             std::chrono::seconds(10)));
 
     const test::PolicyKeys keys;
     test::RunOptions o = keys.env();
@@ -90,7 +50,7 @@ TEST_CASE("sentinel failover: policy-refresh and exit-owner-watch follow the pro
     const std::string hash(master.cmd({"HGET", "quantum:policy:current", "policy_hash"}).str());
     REQUIRE(hash.size() == 64);
     // Replication is asynchronous: the policy is on the replica before the master dies.
-    REQUIRE(eventually(
+    REQUIRE(test::eventually(
         [&] {
             return replica.cmd({"HGET", "quantum:policy:current", "policy_hash"}).str() == hash;
         },
@@ -98,11 +58,13 @@ TEST_CASE("sentinel failover: policy-refresh and exit-owner-watch follow the pro
 
     master.kill9();
     const auto killed = std::chrono::steady_clock::now();
-    REQUIRE(eventually([&] { return reported_master_port(s1.port()) == replica.port(); }, std::chrono::seconds(30)));
+    REQUIRE(test::eventually([&] { return test::reported_master_port(s1.port()) == replica.port(); },
+                             std::chrono::seconds(30)));
     const auto failover_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed).count();
     WARN("failover took " << failover_ms << " ms");
-    REQUIRE(eventually([&] { return replica.cmd({"ROLE"}).element(0).str() == "master"; }, std::chrono::seconds(10)));
+    REQUIRE(
+        test::eventually([&] { return replica.cmd({"ROLE"}).element(0).str() == "master"; }, std::chrono::seconds(10)));
 
     // The policy stored before the failover is still there, and valid.
     auto show = test::run({"policy-show", "--json"}, o);
