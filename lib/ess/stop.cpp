@@ -91,6 +91,9 @@ StopReport stop_units(systemd::Bus* bus, const std::vector<std::string>& units, 
             t.result.outcome = "error";
             add_detail(t.result, info.error().message);
             t.cgroup = guess_cgroup(t.result.unit);
+            // A transport error (timeout, connection lost), not systemd's answer: every
+            // further call would wait as long, so the rest go straight to cgroup.kill.
+            if (info.error().kind != ErrorKind::refused) bus = nullptr;
             continue;
         }
         t.result.state = info->active_state;
@@ -101,6 +104,15 @@ StopReport stop_units(systemd::Bus* bus, const std::vector<std::string>& units, 
         }
         t.resolved = true;
         t.cgroup = info->control_group.empty() ? guess_cgroup(t.result.unit) : info->control_group;
+    }
+
+    if (bus == nullptr) {
+        for (auto& t : tracked) {
+            if (!t.resolved) continue;
+            t.resolved = false; // left to cgroup.kill below, never reported stopped
+            t.result.outcome = "error";
+            add_detail(t.result, "connection to systemd lost");
+        }
     }
 
     // 2. Queue every stop at once; systemd runs the jobs in parallel.
@@ -116,12 +128,14 @@ StopReport stop_units(systemd::Bus* bus, const std::vector<std::string>& units, 
             if (t.resolved && !t.result.stopped) ++n;
         return n;
     };
+    bool bus_lost = false; // a transport error while polling: stop asking, kill the cgroups
     auto poll = [&] {
         for (auto& t : tracked) {
             if (!t.resolved || t.result.stopped) continue;
             auto state = bus->active_state(t.result.unit);
             if (!state) {
                 add_detail(t.result, state.error().message);
+                if (state.error().kind != ErrorKind::refused) bus_lost = true;
                 continue;
             }
             t.result.state = *state;
@@ -142,9 +156,9 @@ StopReport stop_units(systemd::Bus* bus, const std::vector<std::string>& units, 
     const auto kill_at = t0 + options.kill_after;
     const auto cgroup_kill_at = kill_at + k_cgroup_kill_after_ms;
     bool sigkill_sent = false, cgroup_kill_sent = false;
-    while (pending() > 0 && Clock::now() < deadline) {
+    while (pending() > 0 && Clock::now() < deadline && !bus_lost) {
         poll();
-        if (pending() == 0) break;
+        if (pending() == 0 || bus_lost) break;
         const auto now = Clock::now();
         if (!sigkill_sent && now >= kill_at) {
             sigkill_sent = true;
@@ -164,6 +178,15 @@ StopReport stop_units(systemd::Bus* bus, const std::vector<std::string>& units, 
         std::this_thread::sleep_for(k_poll_interval_ms);
     }
 
+    if (bus_lost) {
+        for (auto& t : tracked) {
+            if (!t.resolved || t.result.stopped || cgroup_pids(options.cgroup_root, t.cgroup).empty()) continue;
+            if (auto r = cgroup_kill(options.cgroup_root, t.cgroup); r)
+                add_detail(t.result, "connection to systemd lost: cgroup killed");
+            else
+                add_detail(t.result, r.error().message);
+        }
+    }
     // Units that could not be resolved or asked: their cgroups are killed all the same, as
     // the last resort, but they are never reported stopped.
     for (auto& t : tracked) {
