@@ -48,6 +48,8 @@ memcheck 0 audit-summary --log "$work/audit.log" --date today
 memcheck 0 ops-ledger-append --ledger "$work/ledger.md" --name "memcheck" --risk-class LOW_RISK_CONFIG \
     --blast-radius none --summary "one run" --outcome SUCCESS --redis-snapshot "XLEN quantum:stream:alerts"
 memcheck 0 ops-ledger-append --ledger "$work/ledger.md" --verify
-memcheck 0 emergency-stop --latch "$work/ESS_ON" trip --reason "memcheck"
+# A unit no systemd knows: the trip must not stop anything real, so it is a FAIL (exit 1).
+QT_AUDIT_LOG="$work/audit.log" QUANTUM_ESS_SEED_LATCH="" \
+    memcheck 1 emergency-stop --latch "$work/ESS_ON" --unit qops-memcheck-none trip --reason "memcheck"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fmt/format.h>
 #include <sstream>
@@ -28,8 +29,13 @@ std::string latch_path(const std::string& flag_value) {
     return env_or("QUANTUM_ESS_LATCH", k_default_latch);
 }
 
+std::string seed_latch_path() {
+    if (const char* v = std::getenv("QUANTUM_ESS_SEED_LATCH"); v != nullptr) return v;
+    return k_seed_latch;
+}
+
 Result<void> write_latch(const std::string& path, const Latch& latch) {
-    // /run/quantum normally comes from tmpfiles.d; a trip must work even before that.
+    // /var/lib/quantum normally comes from tmpfiles.d; a trip must work even before that.
     const auto dir = std::filesystem::path(path).parent_path();
     std::error_code ec;
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);

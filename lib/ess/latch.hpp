@@ -9,7 +9,10 @@
 
 namespace qops::ess {
 
-inline constexpr const char* k_default_latch = "/run/quantum/ESS_ON";
+// Persistent: a reboot keeps the stop.
+inline constexpr const char* k_default_latch = "/var/lib/quantum/ESS_ON";
+// The seed's latch: creating it by hand is a trip too (quantum-ess.path watches it).
+inline constexpr const char* k_seed_latch = "/run/quantum/ESS_ON";
 
 struct Latch {
     std::string reason;
@@ -19,6 +22,9 @@ struct Latch {
 
 // The latch path: flag value, else $QUANTUM_ESS_LATCH, else k_default_latch.
 std::string latch_path(const std::string& flag_value);
+
+// The seed latch path: $QUANTUM_ESS_SEED_LATCH (empty: none), else k_seed_latch.
+std::string seed_latch_path();
 
 // Writes the latch atomically (creating its directory). Errors: unavailable.
 Result<void> write_latch(const std::string& path, const Latch& latch);

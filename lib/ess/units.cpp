@@ -1,6 +1,7 @@
 #include "ess/units.hpp"
 
 #include "base/env.hpp"
+#include "base/file.hpp"
 #include "systemd/unit.hpp"
 
 #include <sstream>
@@ -13,6 +14,20 @@ const std::vector<std::string>& default_units() {
     return k_units;
 }
 
+std::vector<std::string> parse_units(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        line = line.substr(0, line.find('#'));
+        for (char& c : line)
+            if (c == ',') c = ' ';
+        std::istringstream in(line);
+        for (std::string u; in >> u;)
+            out.push_back(systemd::unit_name(u));
+    }
+    return out;
+}
+
 std::vector<std::string> resolve_units(const std::vector<std::string>& flag_values) {
     std::vector<std::string> out;
     if (!flag_values.empty()) {
@@ -20,12 +35,10 @@ std::vector<std::string> resolve_units(const std::vector<std::string>& flag_valu
             out.push_back(systemd::unit_name(u));
         return out;
     }
-    std::string list = env_or("QUANTUM_ESS_UNITS", "");
-    for (char& c : list)
-        if (c == ',') c = ' ';
-    std::istringstream in(list);
-    for (std::string u; in >> u;)
-        out.push_back(systemd::unit_name(u));
+    out = parse_units(env_or("QUANTUM_ESS_UNITS", ""));
+    if (!out.empty()) return out;
+    // A missing or unreadable file means the defaults; the generator reads the same file.
+    if (auto conf = read_file(env_or("QUANTUM_ESS_CONF", k_default_conf), 64 * 1024); conf) out = parse_units(*conf);
     if (out.empty()) out = default_units();
     return out;
 }

@@ -1,6 +1,7 @@
 #include "systemd/bus.hpp"
 
 #include <systemd/sd-bus.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fmt/format.h>
@@ -11,6 +12,7 @@ namespace {
 constexpr const char* k_service = "org.freedesktop.systemd1";
 constexpr const char* k_path = "/org/freedesktop/systemd1";
 constexpr const char* k_manager = "org.freedesktop.systemd1.Manager";
+constexpr const char* k_unit_iface = "org.freedesktop.systemd1.Unit";
 
 // One owner for an sd_bus_error.
 struct BusError {
@@ -32,6 +34,48 @@ Error bus_error(const std::string& what, const BusError& error, int r) {
                        sd_bus_error_is_set(&error.e) != 0 ? ErrorKind::refused : ErrorKind::io);
 }
 
+uint64_t usec(std::chrono::milliseconds ms) {
+    return static_cast<uint64_t>(ms.count() > 0 ? ms.count() : 1) * 1000U;
+}
+
+// The interface that carries ControlGroup for this unit type (".service" -> Service).
+std::string cgroup_interface(const std::string& unit) {
+    const auto dot = unit.rfind('.');
+    std::string type = dot == std::string::npos ? "service" : unit.substr(dot + 1);
+    if (!type.empty()) type[0] = static_cast<char>(type[0] - 'a' + 'A');
+    return std::string("org.freedesktop.systemd1.") + type;
+}
+
+// Calls a method with a bounded timeout. append fills in the arguments.
+template <typename Append>
+Result<MessagePtr> call(sd_bus* bus, std::chrono::milliseconds timeout, const char* path, const char* iface,
+                        const char* method, const std::string& what, Append&& append) {
+    sd_bus_message* m = nullptr;
+    int r = sd_bus_message_new_method_call(bus, &m, k_service, path, iface, method);
+    if (r < 0) return unavailable(fmt::format("{}: {}", what, errno_text(-r)), ErrorKind::io);
+    const MessagePtr msg(m);
+    r = append(m);
+    if (r < 0) return unavailable(fmt::format("{}: {}", what, errno_text(-r)), ErrorKind::io);
+    BusError error;
+    sd_bus_message* reply = nullptr;
+    r = sd_bus_call(bus, m, usec(timeout), &error.e, &reply);
+    MessagePtr owned(reply);
+    if (r < 0) return bus_error(what, error, r);
+    return owned;
+}
+
+// Properties.Get(iface, name) of a string or object path property.
+Result<std::string> get_string(sd_bus* bus, std::chrono::milliseconds timeout, const char* path,
+                               const std::string& iface, const char* name, const std::string& what) {
+    auto reply = call(bus, timeout, path, "org.freedesktop.DBus.Properties", "Get", what,
+                      [&](sd_bus_message* m) { return sd_bus_message_append(m, "ss", iface.c_str(), name); });
+    if (!reply) return reply.error();
+    const char* value = nullptr;
+    if (sd_bus_message_read(reply->get(), "v", "s", &value) < 0 || value == nullptr)
+        return unavailable(fmt::format("{}: bad reply", what));
+    return std::string(value);
+}
+
 } // namespace
 
 void Bus::Unref::operator()(sd_bus* b) const noexcept {
@@ -42,59 +86,83 @@ Result<Bus> Bus::open_system() {
     sd_bus* bus = nullptr;
     const int r = sd_bus_open_system(&bus);
     if (r < 0) return unavailable(fmt::format("cannot connect to the system bus: {}", errno_text(-r)), ErrorKind::io);
-    return Bus(bus);
+    return Bus(bus, false);
+}
+
+Result<Bus> Bus::open_manager() {
+    // Only root may use the private socket; systemctl checks the same way.
+    if (::geteuid() == 0 && ::access(k_private_socket, F_OK) == 0) {
+        sd_bus* bus = nullptr;
+        int r = sd_bus_new(&bus);
+        if (r >= 0) {
+            Bus direct(bus, true);
+            r = sd_bus_set_address(bus, fmt::format("unix:path={}", k_private_socket).c_str());
+            if (r >= 0) r = sd_bus_start(bus);
+            if (r >= 0) return direct;
+        }
+    }
+    return open_system();
 }
 
 Result<void> Bus::stop_unit(const std::string& unit, const std::string& mode) {
-    BusError error;
-    sd_bus_message* reply = nullptr;
-    const int r = sd_bus_call_method(m_bus.get(), k_service, k_path, k_manager, "StopUnit", &error.e, &reply, "ss",
-                                     unit.c_str(), mode.c_str());
-    const MessagePtr owned(reply);
-    if (r < 0) return bus_error("StopUnit " + unit, error, r);
+    auto r = call(m_bus.get(), m_timeout, k_path, k_manager, "StopUnit", "StopUnit " + unit,
+                  [&](sd_bus_message* m) { return sd_bus_message_append(m, "ss", unit.c_str(), mode.c_str()); });
+    if (!r) return r.error();
     return {};
 }
 
 Result<void> Bus::start_unit(const std::string& unit) {
-    BusError error;
-    sd_bus_message* reply = nullptr;
-    const int r = sd_bus_call_method(m_bus.get(), k_service, k_path, k_manager, "StartUnit", &error.e, &reply, "ss",
-                                     unit.c_str(), "replace");
-    const MessagePtr owned(reply);
-    if (r < 0) return bus_error("StartUnit " + unit, error, r);
+    auto r = call(m_bus.get(), m_timeout, k_path, k_manager, "StartUnit", "StartUnit " + unit,
+                  [&](sd_bus_message* m) { return sd_bus_message_append(m, "ss", unit.c_str(), "replace"); });
+    if (!r) return r.error();
     return {};
 }
 
 Result<void> Bus::kill_unit(const std::string& unit, int signal) {
-    BusError error;
-    sd_bus_message* reply = nullptr;
-    const int r = sd_bus_call_method(m_bus.get(), k_service, k_path, k_manager, "KillUnit", &error.e, &reply, "ssi",
-                                     unit.c_str(), "all", signal);
-    const MessagePtr owned(reply);
-    if (r < 0) return bus_error("KillUnit " + unit, error, r);
+    auto r = call(m_bus.get(), m_timeout, k_path, k_manager, "KillUnit", "KillUnit " + unit,
+                  [&](sd_bus_message* m) { return sd_bus_message_append(m, "ssi", unit.c_str(), "all", signal); });
+    if (!r) return r.error();
     return {};
 }
 
 Result<std::string> Bus::active_state(const std::string& unit) {
-    BusError error;
-    sd_bus_message* reply = nullptr;
-    int r =
-        sd_bus_call_method(m_bus.get(), k_service, k_path, k_manager, "GetUnit", &error.e, &reply, "s", unit.c_str());
-    const MessagePtr owned(reply);
-    if (r < 0) {
-        if (sd_bus_error_has_name(&error.e, "org.freedesktop.systemd1.NoSuchUnit") != 0) return std::string("inactive");
-        return bus_error("GetUnit " + unit, error, r);
+    auto reply = call(m_bus.get(), m_timeout, k_path, k_manager, "GetUnit", "GetUnit " + unit,
+                      [&](sd_bus_message* m) { return sd_bus_message_append(m, "s", unit.c_str()); });
+    if (!reply) {
+        if (reply.error().message.find("not loaded") != std::string::npos ||
+            reply.error().message.find("NoSuchUnit") != std::string::npos)
+            return std::string("inactive");
+        return reply.error();
     }
     const char* path = nullptr;
-    r = sd_bus_message_read(reply, "o", &path);
-    if (r < 0) return unavailable(fmt::format("GetUnit {}: bad reply", unit));
-    BusError perror;
-    char* state = nullptr;
-    r = sd_bus_get_property_string(m_bus.get(), k_service, path, "org.freedesktop.systemd1.Unit", "ActiveState",
-                                   &perror.e, &state);
-    if (r < 0) return bus_error("ActiveState of " + unit, perror, r);
-    const std::unique_ptr<char, decltype(&::free)> owned_state(state, &::free);
-    return std::string(state);
+    if (sd_bus_message_read(reply->get(), "o", &path) < 0)
+        return unavailable(fmt::format("GetUnit {}: bad reply", unit));
+    return get_string(m_bus.get(), m_timeout, path, k_unit_iface, "ActiveState", "ActiveState of " + unit);
+}
+
+Result<UnitInfo> Bus::unit_info(const std::string& unit) {
+    auto reply = call(m_bus.get(), m_timeout, k_path, k_manager, "LoadUnit", "LoadUnit " + unit,
+                      [&](sd_bus_message* m) { return sd_bus_message_append(m, "s", unit.c_str()); });
+    if (!reply) return reply.error();
+    const char* p = nullptr;
+    if (sd_bus_message_read(reply->get(), "o", &p) < 0 || p == nullptr)
+        return unavailable(fmt::format("LoadUnit {}: bad reply", unit));
+    const std::string path(p);
+    UnitInfo info;
+    auto load = get_string(m_bus.get(), m_timeout, path.c_str(), k_unit_iface, "LoadState", "LoadState of " + unit);
+    if (!load) return load.error();
+    info.load_state = *load;
+    auto active =
+        get_string(m_bus.get(), m_timeout, path.c_str(), k_unit_iface, "ActiveState", "ActiveState of " + unit);
+    if (!active) return active.error();
+    info.active_state = *active;
+    if (info.load_state == "loaded") {
+        // Units without processes (targets, paths) have no ControlGroup property at all.
+        auto cg = get_string(m_bus.get(), m_timeout, path.c_str(), cgroup_interface(unit), "ControlGroup",
+                             "ControlGroup of " + unit);
+        if (cg) info.control_group = *cg;
+    }
+    return info;
 }
 
 } // namespace qops::systemd

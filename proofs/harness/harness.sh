@@ -9,6 +9,8 @@
 #                                        check (which runs a subshell); then check harness_ready.
 #   HARNESS_MODE=package harness_boot    the same without the staged install, with /usr and
 #                                        /var/lib writable overlays: for installing the .deb
+#   harness_reboot                       stops the booted systemd and boots it again with
+#                                        /var/lib and the changes to /etc kept, /run fresh
 #   harness_ready                        true when the booted systemd runs
 #   hx CMD...                            runs CMD inside (systemctl, journalctl, redis-cli ...)
 #   hx_wait SECONDS CMD...               retries CMD inside until it succeeds
@@ -41,14 +43,15 @@ harness_stop() {
 
 harness_boot() {
     local stage="$QOPS_BUILD_DIR/proof-stage"
-    rm -rf "$stage"
-    if [ "${HARNESS_MODE:-stage}" = stage ]; then
+    # A reboot boots the same install again.
+    [ -n "${HARNESS_KEEP:-}" ] || rm -rf "$stage"
+    if [ "${HARNESS_MODE:-stage}" = stage ] && [ -z "${HARNESS_KEEP:-}" ]; then
         DESTDIR="$stage" cmake --install "$QOPS_BUILD_DIR" >"$PROOF_WORK/install.log" 2>&1 ||
             { cat "$PROOF_WORK/install.log"; return 1; }
     fi
     local log="$PROOF_WORK/systemd.log"
     QOPS_STAGE="$stage" QOPS_HARNESS="$HARNESS_DIR" QOPS_SOURCE_DIR="$QOPS_SOURCE_DIR" QOPS_BUILD_DIR="$QOPS_BUILD_DIR" \
-        QOPS_HARNESS_MODE="${HARNESS_MODE:-stage}" \
+        QOPS_HARNESS_MODE="${HARNESS_MODE:-stage}" QOPS_HARNESS_KEEP="${HARNESS_KEEP:-}" \
         unshare --pid --mount --uts --net --cgroup --fork --mount-proc --kill-child \
         bash "$HARNESS_DIR/inner.sh" >"$log" 2>&1 &
     local unshare_pid=$!
@@ -69,6 +72,18 @@ harness_boot() {
         return 1
     fi
     hx_wait 20 redis-cli ping >/dev/null
+}
+
+harness_reboot() {
+    local keep="$QOPS_BUILD_DIR/proof-keep"
+    rm -rf "$keep"
+    mkdir -p "$keep"
+    # Whiteouts (character devices) and opaque directories of the /etc overlay are kept.
+    hx tar --xattrs --xattrs-include='trusted.overlay.opaque' -C /var/lib -cf - . >"$keep/var-lib.tar" || return 1
+    hx tar --xattrs --xattrs-include='trusted.overlay.opaque' -C /run/qops-etc/upper -cf - . >"$keep/etc-upper.tar" ||
+        return 1
+    harness_stop
+    HARNESS_KEEP="$keep" harness_boot
 }
 
 harness_ready() {

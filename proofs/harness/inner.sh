@@ -10,6 +10,9 @@
 #                       "package": nothing is installed, /usr and /var/lib are writable
 #                       overlays of the host's (dpkg's database included), so a proof can
 #                       install the .deb with apt-get and remove it again
+#   $QOPS_HARNESS_KEEP  optional: a directory with var-lib.tar and etc-upper.tar from an
+#                       earlier boot (harness_reboot): /var/lib and the changes to /etc
+#                       come back, /run starts empty, as after a reboot
 set -euo pipefail
 
 mount --make-rprivate /
@@ -45,6 +48,14 @@ for keep in "src:$QOPS_SOURCE_DIR" "build:$QOPS_BUILD_DIR"; do
         mount --bind "/run/qops-keep/${keep%%:*}" "$path"
     fi
 done
+keep=${QOPS_HARNESS_KEEP:-}
+restored=no
+if [ -n "$keep" ] && [ -f "$keep/var-lib.tar" ] && [ -f "$keep/etc-upper.tar" ]; then
+    tar -C /var/lib -xpf "$keep/var-lib.tar"
+    mkdir -p /run/qops-etc/upper /run/qops-etc/work
+    tar -C /run/qops-etc/upper -xpf "$keep/etc-upper.tar"
+    restored=yes
+fi
 mkdir -p /var/lib/systemd
 # As systemd's tmpfiles.d/systemd.conf has it: journal files group-readable by systemd-journal.
 install -d -m 2755 -g systemd-journal /var/log/journal
@@ -57,7 +68,8 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup
 # a tmpfs. The host's enabled units are hidden by clearing /etc/systemd/system in it.
 mkdir -p /run/qops-etc/upper /run/qops-etc/work
 mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/qops-etc/upper,workdir=/run/qops-etc/work /etc
-rm -rf /etc/systemd/system/* /etc/systemd/user/* 2>/dev/null || true
+# After a reboot the upper layer already hides them, and holds the proof's enablements.
+[ "$restored" = yes ] || rm -rf /etc/systemd/system/* /etc/systemd/user/* 2>/dev/null || true
 echo "# quantum-ops proof harness: no mounts" >/etc/fstab
 echo "qops-proof" >/etc/hostname
 printf '%s\n' 7f2c6a1e9b3d4c5e8f0a1b2c3d4e5f60 >/etc/machine-id
@@ -73,8 +85,12 @@ else
     fi
     [ -d "$QOPS_STAGE/etc" ] && cp -a "$QOPS_STAGE/etc/." /etc/
 fi
-# No generators: the host's fstab, crypttab, getty etc. mean nothing here.
+# No generators of the host's: its fstab, crypttab, getty etc. mean nothing here. Ours
+# (the emergency-stop guards) runs.
 mkdir -p /run/qops-empty
+for g in "$QOPS_STAGE"/lib/systemd/system-generators/quantum-* "$QOPS_STAGE"/usr/lib/systemd/system-generators/quantum-*; do
+    [ -e "$g" ] && cp -a "$g" /run/qops-empty/
+done
 mount --bind /run/qops-empty /usr/lib/systemd/system-generators
 
 # Units that act on kernel-global state (sysctl, binfmt, modules) or on host devices are

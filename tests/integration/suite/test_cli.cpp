@@ -49,13 +49,15 @@ TEST_CASE("cli: terminal control sequences from a latch reach neither stdout nor
         tmp.write("ESS_ON", "reason=\x1b]0;pwned\x07\x1b[2J gone\nwho=\x1b[31mmallory\nwhen=now\n");
     test::RunOptions o;
     o.env["QUANTUM_ESS_LATCH"] = latch;
+    o.env["QUANTUM_ESS_SEED_LATCH"] = tmp.file("seed-ESS_ON");
+    o.env["QT_AUDIT_LOG"] = tmp.file("audit.log");
     o.env["QUANTUM_REDIS_URL"] = "redis://127.0.0.1:1/0";
     auto r = test::run({"emergency-stop", "--unit", "qops-test-none", "status"}, o);
     CHECK(r.out.find('\x1b') == std::string::npos);
     CHECK(r.err.find('\x1b') == std::string::npos);
     CHECK(r.out.find('\x07') == std::string::npos);
     CHECK_THAT(r.out, Catch::Contains("\\x1b]0;pwned\\x07"));
-    auto reset = test::run({"emergency-stop", "reset", "--confirm"}, o);
+    auto reset = test::run({"emergency-stop", "--unit", "qops-test-none", "reset", "--confirm", "--reason", "r"}, o);
     CHECK(reset.err.find('\x1b') == std::string::npos);
     CHECK_THAT(reset.err, Catch::Contains("\\x1b[31mmallory"));
 }
