@@ -82,7 +82,7 @@ t_ess_hung() {
     echo "    webhook hung: all four trading units inactive ${ms} ms after the trip; then $(grep -o 'WARN: Notification ESS_TRIPPED[^;]*' "$PROOF_WORK/ess.log" | cut -c1-60)..." >&3
     # The stop's result is logged before the notification is even tried.
     local stopped_line warn_line
-    stopped_line=$(grep -n "trading units inactive" "$PROOF_WORK/ess.log" | head -n 1 | cut -d: -f1)
+    stopped_line=$(grep -n "trading units verified stopped" "$PROOF_WORK/ess.log" | head -n 1 | cut -d: -f1)
     warn_line=$(grep -n "WARN: Notification ESS_TRIPPED" "$PROOF_WORK/ess.log" | head -n 1 | cut -d: -f1)
     [ "$ms" -lt 2000 ] && [ -n "$stopped_line" ] && [ -n "$warn_line" ] && [ "$stopped_line" -lt "$warn_line" ] &&
         [ "$(posts 'EMERGENCY STOP')" -eq 0 ]
@@ -102,7 +102,7 @@ t_ess_retry() {
     cat "$PROOF_WORK/ess-post.json"
     [ "$n" -eq 1 ] && grep -q 'proof: webhook hung @' "$PROOF_WORK/ess-post.json" &&
         ! grep -q '@channel' "$PROOF_WORK/ess-post.json" &&
-        hx emergency-stop reset --confirm >/dev/null 2>&1
+        hx emergency-stop reset --confirm --reason "proof done" >/dev/null 2>&1
 }
 check "the next run delivers the queued emergency-stop notice once, its reason inert" t_ess_retry
 
