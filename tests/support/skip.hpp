@@ -6,8 +6,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <iostream>
+
 #define QOPS_SKIP(reason)                                                                                              \
     do {                                                                                                               \
-        WARN("QOPS-SKIP: " << reason);                                                                                 \
+        std::cout << "QOPS-SKIP: " << reason << std::endl; /* Catch2 v2 prints no WARN of a passing case */            \
         return;                                                                                                        \
     } while (false)
