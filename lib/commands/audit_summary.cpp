@@ -3,6 +3,7 @@
 #include "audit/log.hpp"
 #include "audit/summary.hpp"
 #include "base/env.hpp"
+#include "base/secret.hpp"
 #include "base/time.hpp"
 #include "commands/audit_common.hpp"
 #include "commands/cli.hpp"
@@ -51,7 +52,7 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
 
     bool failed = false;
     bool any = false;
-    const std::string webhook = env_or("QT_ALERT_WEBHOOK", "");
+    std::string webhook = notify::webhook_from_env();
     if (!webhook.empty()) {
         any = true;
         auto r = net::post_webhook(webhook, text, k_delivery_timeout);
@@ -61,6 +62,7 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
             log::ok("Summary posted to the webhook");
         else
             log::warn("Summary not delivered to the webhook: {}", r.error().message), failed = true;
+        wipe(webhook);
     }
     const std::string to = env_or("QT_AUDIT_EMAIL", "");
     if (!to.empty()) {
@@ -75,7 +77,7 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
         else
             log::warn("Summary not mailed to {}: {}", to, r.error().message), failed = true;
     }
-    if (!any) log::warn("--notify given but neither QT_ALERT_WEBHOOK nor QT_AUDIT_EMAIL is set");
+    if (!any) log::warn("--notify given but neither a webhook (credential alert-webhook) nor QT_AUDIT_EMAIL is set");
     return failed ? ExitCode::unavailable : ExitCode::ok;
 }
 
@@ -84,14 +86,16 @@ Prints the summary of one UTC day (default yesterday) in the original format: ti
 total actions, the most recent --limit actions between rules with the number of earlier
 ones, and the closing count line. The day is found by seeking (binary search over the
 log's byte offsets), so a large log is not read whole. --json gives a machine form.
---notify delivers the text to QT_ALERT_WEBHOOK (JSON POST with "text" and "content", for
+--notify delivers the text to the webhook (JSON POST with "text" and "content", for
 Slack and Discord) and/or mails it to QT_AUDIT_EMAIL through QT_SMTP_SERVER:QT_SMTP_PORT
 (RFC 5322: quoted-printable, so long lines stay within 998 octets).
 A delivery failure is a WARN and exit 3; the summary is printed anyway.
 
 Environment:
   QT_AUDIT_LOG          the log (default /var/log/quantum/audit.log)
-  QT_ALERT_WEBHOOK      webhook URL (http or https)
+  QT_ALERT_WEBHOOK_FILE file holding the webhook URL (a secret; under systemd the
+                        credential alert-webhook); QT_ALERT_WEBHOOK, the URL itself, is
+                        read when neither is set
   QT_AUDIT_EMAIL        recipient
   QT_SMTP_SERVER        SMTP relay: host, smtp://host[:port] or smtps://host[:port]
                         (implicit TLS); default localhost
@@ -100,6 +104,8 @@ Environment:
   QT_SMTP_STARTTLS      smtp:// only: no (default), try (when the relay offers it), yes
                         (required)
   QT_SMTP_CA_FILE       CA bundle that verifies the relay (default: the system's)
+  QT_SMTP_USER          SMTP AUTH user, over TLS only; the password from the file
+                        QT_SMTP_PASSWORD_FILE or the credential smtp-password
   QUANTUM_METRICS_DIR   as --metrics-dir
 
 )";

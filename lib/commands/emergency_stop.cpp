@@ -404,8 +404,9 @@ Environment:
   QUANTUM_REDIS_URL    Redis for the alert (and QUANTUM_REDIS_PASSWORD_FILE, CREDENTIALS_DIRECTORY)
   QUANTUM_METRICS_DIR  as --metrics-dir
   STATE_DIRECTORY      where undelivered notifications wait (default: the latch's directory)
-  QT_ALERT_WEBHOOK, QT_AUDIT_EMAIL, QT_SMTP_SERVER, QT_SMTP_PORT, QT_SMTP_FROM,
-  QT_SMTP_STARTTLS, QT_SMTP_CA_FILE, QT_NOTIFY_TIMEOUT_MS
+  QT_ALERT_WEBHOOK_FILE (credential alert-webhook), QT_AUDIT_EMAIL, QT_SMTP_SERVER,
+  QT_SMTP_PORT, QT_SMTP_FROM, QT_SMTP_STARTTLS, QT_SMTP_CA_FILE, QT_SMTP_USER,
+  QT_SMTP_PASSWORD_FILE (credential smtp-password), QT_NOTIFY_TIMEOUT_MS
                        where a person is told of each trip and of a failed enforcement
                        (as audit-summary --notify), once per trip, after the stop; a
                        delivery that failed is a WARN, kept and retried by the next run,

@@ -2,6 +2,7 @@
 
 #include "base/env.hpp"
 #include "base/host.hpp"
+#include "base/secret.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "commands/log.hpp"
@@ -64,18 +65,38 @@ Result<void> send(const Channels& ch, const std::string& channel, const net::Out
 
 } // namespace
 
+std::string webhook_from_env() {
+    auto secret = read_secret("QT_ALERT_WEBHOOK_FILE", "alert-webhook");
+    if (!secret) {
+        log::warn("Webhook not configured: {}", secret.error().message);
+        return {};
+    }
+    if (*secret) return std::move(**secret);
+    return env_or("QT_ALERT_WEBHOOK", "");
+}
+
 net::MailSettings mail_settings_from_env() {
-    return net::MailSettings{env_or("QT_SMTP_SERVER", "localhost"),
-                             env_or("QT_SMTP_PORT", ""),
-                             env_or("QT_SMTP_FROM", fmt::format("quantum-ops@{}", hostname())),
-                             env_or("QT_AUDIT_EMAIL", ""),
-                             env_or("QT_SMTP_STARTTLS", ""),
-                             env_or("QT_SMTP_CA_FILE", "")};
+    net::MailSettings m;
+    m.server = env_or("QT_SMTP_SERVER", "localhost");
+    m.port = env_or("QT_SMTP_PORT", "");
+    m.from = env_or("QT_SMTP_FROM", fmt::format("quantum-ops@{}", hostname()));
+    m.to = env_or("QT_AUDIT_EMAIL", "");
+    m.starttls = env_or("QT_SMTP_STARTTLS", "");
+    m.ca_file = env_or("QT_SMTP_CA_FILE", "");
+    m.user = env_or("QT_SMTP_USER", "");
+    if (!m.to.empty() && !m.user.empty()) {
+        auto secret = read_secret("QT_SMTP_PASSWORD_FILE", "smtp-password");
+        if (!secret)
+            log::warn("SMTP password not read: {}", secret.error().message);
+        else if (*secret)
+            m.password = std::move(**secret);
+    }
+    return m;
 }
 
 Channels channels_from_env() {
     Channels ch;
-    ch.webhook = env_or("QT_ALERT_WEBHOOK", "");
+    ch.webhook = webhook_from_env();
     auto mail = mail_settings_from_env();
     if (!mail.to.empty()) ch.mail = std::move(mail);
     ch.timeout = k_default_timeout;
@@ -129,6 +150,10 @@ Notice ess_notice(const EssEvent& e) {
                           e.elapsed_ms, list_or_none(e.stopped), list_or_none(e.still_running));
     n.text += fmt::format("Runbook: {}/emergency-stop.md\nKey: {}\n", k_runbook_dir, n.key);
     return n;
+}
+
+Channels::~Channels() {
+    wipe(webhook);
 }
 
 std::string outbox_dir(const std::string& state_dir, const std::string& tool) {

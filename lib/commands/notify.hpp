@@ -19,14 +19,28 @@ namespace qops::commands::notify {
 
 // The channels configured in the environment and the time each delivery may take.
 struct Channels {
-    std::string webhook;                   // QT_ALERT_WEBHOOK (a secret: never logged)
+    std::string webhook;                   // webhook_from_env() (a secret: never logged)
     std::optional<net::MailSettings> mail; // when QT_AUDIT_EMAIL is set
     std::chrono::milliseconds timeout{5000};
     bool any() const { return !webhook.empty() || mail.has_value(); }
+
+    Channels() = default;
+    Channels(const Channels&) = delete;
+    Channels& operator=(const Channels&) = delete;
+    Channels(Channels&&) noexcept = default;
+    Channels& operator=(Channels&&) noexcept = default;
+    ~Channels(); // wipes the webhook URL
 };
 
+// The webhook URL (a bearer token): the file $QT_ALERT_WEBHOOK_FILE, else the systemd
+// credential alert-webhook, else $QT_ALERT_WEBHOOK (older env files); empty when none.
+// A named file that cannot be read is a WARN (naming the setting) and no webhook.
+std::string webhook_from_env();
+
 // QT_AUDIT_EMAIL, QT_SMTP_SERVER, QT_SMTP_PORT, QT_SMTP_FROM, QT_SMTP_STARTTLS,
-// QT_SMTP_CA_FILE as mail settings (to is empty when QT_AUDIT_EMAIL is unset).
+// QT_SMTP_CA_FILE, QT_SMTP_USER as mail settings (to is empty when QT_AUDIT_EMAIL is
+// unset), with the password from $QT_SMTP_PASSWORD_FILE or the credential smtp-password
+// when a user is set.
 net::MailSettings mail_settings_from_env();
 
 // Every channel from the environment; QT_NOTIFY_TIMEOUT_MS bounds each transfer.

@@ -124,7 +124,7 @@ Result<HttpResponse> get(const std::string& url, std::chrono::milliseconds timeo
 
 Result<void> send_mail(const std::string& smtp_url, const std::string& from, const std::string& to,
                        const std::string& message, std::chrono::milliseconds timeout, StartTls starttls,
-                       const std::string& ca_file) {
+                       const std::string& ca_file, const SmtpLogin* login) {
     auto t = Transfer::create(timeout);
     if (!t) return t.error();
     Upload up{message};
@@ -141,6 +141,10 @@ Result<void> send_mail(const std::string& smtp_url, const std::string& from, con
                                                               : static_cast<long>(CURLUSESSL_NONE);
     t->set(CURLOPT_USE_SSL, use_ssl);
     if (!ca_file.empty()) t->set(CURLOPT_CAINFO, ca_file.c_str());
+    if (login != nullptr) {
+        t->set(CURLOPT_USERNAME, login->user.c_str());
+        t->set(CURLOPT_PASSWORD, login->password.c_str());
+    }
     auto status = t->perform("mail");
     if (!status) return status.error();
     return {};

@@ -23,11 +23,17 @@ Result<HttpResponse> get(const std::string& url, std::chrono::milliseconds timeo
 // Whether an smtp:// transfer upgrades with STARTTLS (smtps:// is TLS from the start).
 enum class StartTls { off, when_offered, required };
 
+// SMTP AUTH credentials (the password is a secret).
+struct SmtpLogin {
+    const std::string& user;
+    const std::string& password;
+};
+
 // Sends an RFC 5322 message (headers, blank line, body; CRLF line ends) through the
 // relay at smtp_url (smtp:// or smtps://); ca_file, when not empty, adds the CA bundle
-// that verifies the relay. Errors: unavailable.
+// that verifies the relay; login, when given, authenticates. Errors: unavailable.
 Result<void> send_mail(const std::string& smtp_url, const std::string& from, const std::string& to,
                        const std::string& message, std::chrono::milliseconds timeout, StartTls starttls = StartTls::off,
-                       const std::string& ca_file = {});
+                       const std::string& ca_file = {}, const SmtpLogin* login = nullptr);
 
 } // namespace qops::net

@@ -1,5 +1,6 @@
 #include "net/mail.hpp"
 
+#include "base/secret.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
 #include "crypto/base64.hpp"
@@ -125,6 +126,10 @@ Result<std::string> compose_mail(const MailSettings& s, std::string_view subject
     return message;
 }
 
+MailSettings::~MailSettings() {
+    wipe(password);
+}
+
 std::string smtp_url(const MailSettings& s) {
     if (s.server.starts_with("smtp://") || s.server.starts_with("smtps://")) {
         const size_t host = s.server.find("://") + 3;
@@ -138,9 +143,14 @@ Result<void> send_text_mail(const MailSettings& s, std::string_view subject, std
                             std::chrono::milliseconds timeout, std::string_view message_id) {
     auto mode = starttls_mode(s.starttls);
     if (!mode) return mode.error();
+    const std::string url = smtp_url(s);
+    if (!s.user.empty() && !url.starts_with("smtps://") && *mode != StartTls::required)
+        return usage_error("QT_SMTP_USER is set: the password is sent only over TLS; use smtps:// or "
+                           "QT_SMTP_STARTTLS=yes");
     auto message = compose_mail(s, subject, body, message_id, now_epoch_seconds());
     if (!message) return message.error();
-    return send_mail(smtp_url(s), s.from, s.to, *message, timeout, *mode, s.ca_file);
+    const SmtpLogin login{s.user, s.password};
+    return send_mail(url, s.from, s.to, *message, timeout, *mode, s.ca_file, s.user.empty() ? nullptr : &login);
 }
 
 } // namespace qops::net

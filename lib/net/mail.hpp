@@ -19,6 +19,15 @@ struct MailSettings {
     std::string to;
     std::string starttls; // "", "no": plain; "try": when the server offers it; "yes": required
     std::string ca_file;  // extra CA bundle for the relay's certificate (empty: the system's)
+    std::string user;     // SMTP AUTH user (empty: no AUTH)
+    std::string password; // a secret: sent only over TLS, never logged, wiped when dropped
+
+    MailSettings() = default;
+    MailSettings(const MailSettings&) = default;
+    MailSettings(MailSettings&&) noexcept = default;
+    MailSettings& operator=(const MailSettings&) = default;
+    MailSettings& operator=(MailSettings&&) noexcept = default;
+    ~MailSettings();
 };
 
 // "Wed, 02 Dec 2026 07:02:12 +0000" (RFC 5322 section 3.3).
@@ -41,8 +50,10 @@ Result<std::string> compose_mail(const MailSettings& settings, std::string_view 
 // The relay's URL from the settings: smtp://server:port unless the server is a URL already.
 std::string smtp_url(const MailSettings& settings);
 
-// Composes and sends a plain-text UTF-8 mail. Errors: usage (addresses, starttls value),
-// unavailable (connection, TLS, refusal, timeout).
+// Composes and sends a plain-text UTF-8 mail, logging in with user and password when a
+// user is set. Errors: usage (addresses, starttls value, a password that would travel
+// without TLS: it needs smtps:// or QT_SMTP_STARTTLS=yes), unavailable (connection, TLS,
+// refusal, timeout).
 Result<void> send_text_mail(const MailSettings& settings, std::string_view subject, std::string_view body,
                             std::chrono::milliseconds timeout, std::string_view message_id = {});
 

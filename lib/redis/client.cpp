@@ -1,5 +1,7 @@
 #include "redis/client.hpp"
 
+#include "base/secret.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -98,6 +100,7 @@ Result<Endpoint> discover_master(const Url& url, const ConnectOptions& options,
             if (!url.user.empty()) auth.push_back(url.user);
             auth.push_back(*password);
             auto a = raw_command(m->ctx.get(), auth, "AUTH");
+            wipe(auth.back());
             if (!a) {
                 last_error = fmt::format("at {}:{}: {}", ep.host, ep.port, a.error().message);
                 continue;
@@ -171,8 +174,10 @@ Result<Client> Client::connect(const Url& url, const ConnectOptions& options) {
         std::vector<std::string> auth{"AUTH"};
         if (!url.user.empty()) auth.push_back(url.user);
         auth.push_back(**password);
-        if (auto r = client.command(auth); !r)
-            return with_context(Result<Client>(r.error()), fmt::format("Redis authentication at {}", where));
+        auto r = client.command(auth);
+        wipe(auth.back());
+        wipe(**password);
+        if (!r) return with_context(Result<Client>(r.error()), fmt::format("Redis authentication at {}", where));
     }
     if (url.db != 0)
         if (auto r = client.command({"SELECT", std::to_string(url.db)}); !r) return r.error();

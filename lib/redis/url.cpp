@@ -1,11 +1,10 @@
 #include "redis/url.hpp"
 
-#include "base/file.hpp"
+#include "base/secret.hpp"
 
 #include <charconv>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 namespace qops::redis {
 namespace {
@@ -68,7 +67,7 @@ Result<Endpoint> parse_endpoint(std::string_view hp) {
     if (host.empty()) return bad("missing host");
     if (host.find_first_of("/?#@ \t") != std::string_view::npos) return bad("bad character in host");
     ep.host = std::string(host);
-    if (!port.empty() && !parse_int(port, ep.port, 1, 65535)) return bad(fmt::format("bad port '{}'", port));
+    if (!port.empty() && !parse_int(port, ep.port, 1, 65535)) return bad("the port is not a number from 1 to 65535");
     return ep;
 }
 
@@ -85,13 +84,17 @@ Result<std::string_view> take_query(std::string_view rest, int& db) {
         if (kv.rfind("db=", 0) == 0) {
             if (!parse_int(kv.substr(3), db, 0, 65535)) return bad("bad db in query");
         } else {
-            return bad(fmt::format("unknown query parameter '{}'", kv.substr(0, kv.find('='))));
+            return bad("unknown query parameter (only db=N is supported)");
         }
     }
     return rest;
 }
 
 } // namespace
+
+Url::~Url() {
+    if (password) wipe(*password);
+}
 
 std::string Url::redacted() const {
     switch (kind) {
@@ -124,6 +127,10 @@ Result<Url> parse_url(const std::string& text) {
     }
     if (s.rfind("sentinel://", 0) == 0) {
         url.kind = Url::Kind::sentinel;
+        // A Sentinel URL has no user info: an '@' here is a password given in the wrong
+        // place, and nothing of it may reach a message.
+        if (s.find('@') != std::string_view::npos)
+            return bad("sentinel:// takes no user or password; give the password in QUANTUM_REDIS_PASSWORD_FILE");
         auto rest = take_query(s.substr(11), url.db);
         if (!rest) return rest.error();
         auto slash = rest->find('/');
@@ -163,36 +170,14 @@ Result<Url> parse_url(const std::string& text) {
     auto ep = parse_endpoint(authority);
     if (!ep) return ep.error();
     url.endpoint = *ep;
-    if (!path.empty() && !parse_int(path, url.db, 0, 65535)) return bad(fmt::format("bad database number '{}'", path));
+    if (!path.empty() && !parse_int(path, url.db, 0, 65535))
+        return bad("the database after '/' is not a number from 0 to 65535");
     return url;
 }
 
 Result<std::optional<std::string>> resolve_password(const Url& url) {
     if (url.password) return std::optional<std::string>(*url.password);
-    // An empty file means "no password" (the units' empty SetCredential= fallback).
-    auto strip = [](std::string s) -> std::optional<std::string> {
-        while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
-            s.pop_back();
-        if (s.empty()) return std::nullopt;
-        return s;
-    };
-    if (const char* file = std::getenv("QUANTUM_REDIS_PASSWORD_FILE"); file != nullptr && *file != '\0') {
-        auto content = read_file(file, 4096);
-        if (!content)
-            return Error{ExitCode::unavailable,
-                         fmt::format("cannot read QUANTUM_REDIS_PASSWORD_FILE: {}", content.error().message)};
-        return strip(*content);
-    }
-    if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"); creds != nullptr && *creds != '\0') {
-        std::string path = std::string(creds) + "/redis-password";
-        struct stat st {};
-        if (::stat(path.c_str(), &st) == 0) {
-            auto content = read_file(path, 4096);
-            if (!content) return content.error();
-            return strip(*content);
-        }
-    }
-    return std::optional<std::string>();
+    return read_secret("QUANTUM_REDIS_PASSWORD_FILE", "redis-password");
 }
 
 } // namespace qops::redis

@@ -30,6 +30,13 @@ struct Url {
 
     // The URL with any password replaced by "***", safe to log.
     std::string redacted() const;
+
+    Url() = default;
+    Url(const Url&) = default;
+    Url(Url&&) noexcept = default;
+    Url& operator=(const Url&) = default;
+    Url& operator=(Url&&) noexcept = default;
+    ~Url(); // wipes the password
 };
 
 inline constexpr const char* k_default_url = "redis://127.0.0.1:6379/0";

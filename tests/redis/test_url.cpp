@@ -118,3 +118,31 @@ TEST_CASE("redis url: a password may hold any character and no error quotes a sl
         }
     }
 }
+
+TEST_CASE("redis url: a password in the wrong place is not quoted either") {
+    // Forms where the password is not where a parser would look for it: no '@' (the host
+    // forgotten), a Sentinel URL with user info, a password in the query or the path.
+    const std::string secret = "Wq7~Kx9~Lt2~Hb5";
+    const std::vector<std::string> broken = {
+        "redis://:" + secret,
+        "redis://u:" + secret,
+        "redis://127.0.0.1:6379/" + secret,
+        "redis://127.0.0.1:6379/0?password=" + secret,
+        "redis://127.0.0.1:6379/0?" + secret,
+        "sentinel://u:" + secret + "@127.0.0.1:26379/mymaster",
+        "sentinel://127.0.0.1:" + secret + "/mymaster",
+        "unix://u:" + secret + "@/run/redis.sock",
+        "unix:///run/redis.sock?" + secret,
+        "rediss://u:" + secret + "@127.0.0.1:6379",
+    };
+    for (const auto& text : broken) {
+        auto r = parse_url(text);
+        INFO(text);
+        REQUIRE_FALSE(r.ok());
+        CHECK(r.error().code == ExitCode::usage);
+        for (size_t i = 0; i + 4 <= secret.size(); ++i) {
+            INFO("slice " << secret.substr(i, 4) << " in: " << r.error().message);
+            CHECK(r.error().message.find(secret.substr(i, 4)) == std::string::npos);
+        }
+    }
+}
