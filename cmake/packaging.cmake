@@ -29,7 +29,7 @@ file(WRITE ${CMAKE_BINARY_DIR}/debian/conffiles
   "/etc/quantum/policy.json\n/etc/quantum/audit-summary.env\n/etc/quantum/quantum-ops.env\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_SOURCE_DIR}/cmake/debian/postinst ${CMAKE_SOURCE_DIR}/cmake/debian/prerm
-  ${CMAKE_SOURCE_DIR}/cmake/debian/postrm ${CMAKE_BINARY_DIR}/debian/conffiles)
+  ${CMAKE_SOURCE_DIR}/cmake/debian/postrm ${CMAKE_SOURCE_DIR}/cmake/debian/triggers ${CMAKE_BINARY_DIR}/debian/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)
 include(CPack)
 
