@@ -85,6 +85,8 @@ Plan make_plan(const WatchOptions& o, const std::string& unit, int64_t now_usec)
     plan.request.new_source_usec = window_start;
     plan.request.catch_up_floor_usec = now_usec - o.max_catch_up.count();
     if (o.no_state) return plan;
+    // Which machines each archived file of a fleet directory holds, kept beside the checkpoint.
+    if (!o.source.directory.empty()) plan.request.listing_cache = o.state_dir + "/exit-owner-watch.journal-files.json";
 
     const std::string path = checkpoint_path(o.state_dir, unit);
     auto loaded = load_checkpoint(path, unit);

@@ -1,10 +1,15 @@
 #include "watch/scanner.hpp"
 
+#include "base/atomic_file.hpp"
+#include "base/file.hpp"
 #include "systemd/journal.hpp"
+
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fmt/format.h>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 namespace qops::watch {
@@ -178,37 +183,108 @@ struct Grouped {
     int listing_errors = 0;
 };
 
-Result<Grouped> group_by_machine(const std::string& dir) {
+// What one file holds: its machine ids; none = entries without _MACHINE_ID.
+struct FileMachines {
+    std::vector<std::string> machines;
+    bool none = false;
+};
+
+// An archived journal file ("name@seqnum-id-seqnum-realtime.journal", or a dirty
+// "....journal~") is never written again: what it holds can be remembered.
+bool is_archived(const std::string& path) {
+    const std::string name = path.substr(path.rfind('/') + 1);
+    return name.ends_with(".journal~") || name.find('@') != std::string::npos;
+}
+
+// The identity of a file's content as stat sees it; a file replaced or grown is another.
+std::string file_identity(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return {};
+    return fmt::format("{}:{}:{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+}
+
+// The listing cache: {"files": {path: {"id": identity, "machines": [...], "none": bool}}}.
+// Anything unreadable or malformed is an empty cache (it is only ever a shortcut).
+std::map<std::string, std::pair<std::string, FileMachines>> load_listing_cache(const std::string& path) {
+    std::map<std::string, std::pair<std::string, FileMachines>> out;
+    if (path.empty()) return out;
+    auto text = read_file(path, 16u << 20);
+    if (!text) return out;
+    const auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (!j.is_object() || !j.contains("files") || !j["files"].is_object()) return out;
+    for (const auto& [file, e] : j["files"].items()) {
+        if (!e.is_object() || !e.contains("id") || !e["id"].is_string() || !e.contains("machines") ||
+            !e["machines"].is_array())
+            continue;
+        FileMachines fm;
+        bool ok = true;
+        for (const auto& m : e["machines"]) {
+            if (!m.is_string() || !is_machine_id(m.get<std::string>())) ok = false;
+            if (ok) fm.machines.push_back(m.get<std::string>());
+        }
+        fm.none = e.value("none", false);
+        if (ok) out[file] = {e["id"].get<std::string>(), std::move(fm)};
+    }
+    return out;
+}
+
+Result<Grouped> group_by_machine(const std::string& dir, const std::string& cache_path) {
     auto files = systemd::journal_files(dir);
     if (!files) return files.error();
+    const auto cached = load_listing_cache(cache_path);
+    nlohmann::json cache_out = nlohmann::json::object();
+    bool cache_changed = false;
     Grouped out;
     std::string last_error;
     for (const auto& file : *files) {
-        auto j = systemd::Journal::open_files({file});
-        if (!j) {
-            ++out.unreadable_files;
-            last_error = j.error().message;
-            continue;
+        FileMachines fm;
+        std::string identity;
+        if (!cache_path.empty() && is_archived(file)) identity = file_identity(file);
+        const auto hit = cached.find(file);
+        if (!identity.empty() && hit != cached.end() && hit->second.first == identity) {
+            fm = hit->second.second;
+        } else {
+            auto j = systemd::Journal::open_files({file});
+            if (!j) {
+                ++out.unreadable_files;
+                last_error = j.error().message;
+                continue;
+            }
+            auto ids = j->unique_values("_MACHINE_ID");
+            if (!ids) {
+                ++out.unreadable_files;
+                last_error = ids.error().message;
+                continue;
+            }
+            out.listing_errors += ids->errors;
+            fm.none = ids->values.empty() && j->cutoff_realtime() != 0;
+            bool clean = ids->errors == 0;
+            for (auto& id : ids->values) {
+                if (is_machine_id(id)) {
+                    fm.machines.push_back(std::move(id));
+                } else {
+                    ++out.listing_errors;
+                    clean = false;
+                }
+            }
+            // Only a complete listing is remembered: a file with unreadable data is listed
+            // again (and counted again) on every run.
+            if (!clean) identity.clear();
+            cache_changed = cache_changed || !identity.empty();
         }
-        auto ids = j->unique_values("_MACHINE_ID");
-        if (!ids) {
-            ++out.unreadable_files;
-            last_error = ids.error().message;
-            continue;
-        }
-        out.listing_errors += ids->errors;
-        if (ids->values.empty() && j->cutoff_realtime() != 0) out.files_of[""].push_back(file);
-        for (const auto& id : ids->values) {
-            if (is_machine_id(id))
-                out.files_of[id].push_back(file);
-            else
-                ++out.listing_errors;
-        }
+        if (!identity.empty()) cache_out[file] = {{"id", identity}, {"machines", fm.machines}, {"none", fm.none}};
+        if (fm.none) out.files_of[""].push_back(file);
+        for (const auto& id : fm.machines)
+            out.files_of[id].push_back(file);
     }
     if (!files->empty() && out.unreadable_files == static_cast<int>(files->size()))
         return unavailable(fmt::format("none of the journal files in {} can be read (is the user in the "
                                        "systemd-journal group, or allowed to read them?): {}",
                                        dir, last_error));
+    // Files vacuumed since the last run drop out of the cache too. A cache that cannot be
+    // written only costs the next run the listing.
+    if (!cache_path.empty() && (cache_changed || cache_out.size() != cached.size()))
+        (void)write_file_atomic(cache_path, nlohmann::json{{"files", cache_out}}.dump() + "\n", 0640);
     return out;
 }
 
@@ -218,7 +294,7 @@ Result<ScanResult> scan(const Source& source, const ScanRequest& req) {
     ScanResult out;
     std::vector<std::string> machines;
     if (!source.directory.empty()) {
-        auto grouped = group_by_machine(source.directory);
+        auto grouped = group_by_machine(source.directory, req.listing_cache);
         if (!grouped) return grouped.error();
         out.listing_errors = grouped->listing_errors + grouped->unreadable_files;
         for (const auto& [machine_id, files] : grouped->files_of) {

@@ -34,6 +34,10 @@ struct ScanRequest {
     // others at legacy_realtime_usec (+1 when the cursor is set).
     std::string legacy_cursor;
     int64_t legacy_realtime_usec = 0;
+    // A directory source: the file remembering which machines each archived journal file
+    // holds (archived files never change), so a run opens each of them once, not twice.
+    // Empty: every file is opened to list its machines.
+    std::string listing_cache;
 };
 
 struct Sample {

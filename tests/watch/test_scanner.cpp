@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 using namespace qops;
 using namespace qops::test;
@@ -399,4 +400,64 @@ TEST_CASE("scanner: a machine id that is not one (a forged upload) is reported, 
     REQUIRE(r.sources.size() == 1);
     CHECK(r.sources[0].machine_id == k_machine_id);
     CHECK(r.listing_errors == 1);
+}
+
+TEST_CASE("scanner: archived files' machines are remembered, online and changed files listed again") {
+    TempDir dir;
+    TempDir state;
+    const auto h1 = fleet_host(1);
+    const auto h2 = fleet_host(2);
+    const std::string archived1 =
+        dir.file("remote-h1@0000000000000000000000000000000a-0000000000000001-0005d8b2c1a3e000.journal");
+    const std::string archived2 =
+        dir.file("remote-h2@0000000000000000000000000000000b-0000000000000001-0005d8b2c1a3e000.journal");
+    write_journal(archived1, {on_host(entry_at(-4 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a1"), h1)});
+    write_journal(archived2, {on_host(entry_at(-4 * k_usec_per_min, "DENY_NOT_EXIT_OWNER b1"), h2)});
+    write_journal(dir.file("remote-h2.journal"),
+                  {on_host(entry_at(-2 * k_usec_per_min, "DENY_NOT_EXIT_OWNER b2"), h2)});
+    auto req = request(now_epoch_micros() - 5 * k_usec_per_min);
+    req.listing_cache = state.file("journal-files.json");
+
+    auto first = scan_all(dir.path(), req);
+    REQUIRE(first.sources.size() == 2);
+    CHECK(source_of(first, h1).matched == 1);
+    CHECK(source_of(first, h2).matched == 2);
+    auto cache = nlohmann::json::parse(slurp(req.listing_cache));
+    CHECK(cache["files"].size() == 2); // the archived ones only
+    CHECK(cache["files"][archived1]["machines"] == nlohmann::json::array({h1.machine_id}));
+    CHECK_FALSE(cache["files"].contains(dir.file("remote-h2.journal")));
+
+    // The same result from the cache as from the files.
+    auto second = scan_all(dir.path(), req);
+    CHECK(source_of(second, h1).matched == 1);
+    CHECK(source_of(second, h2).matched == 2);
+
+    SECTION("the cache is what lists an unchanged archived file (it is not opened to list it)") {
+        cache["files"][archived1]["machines"] = nlohmann::json::array();
+        std::ofstream(req.listing_cache) << cache.dump();
+        auto r = scan_all(dir.path(), req);
+        REQUIRE(r.sources.size() == 1);
+        CHECK(r.sources[0].machine_id == h2.machine_id);
+    }
+    SECTION("a replaced file is listed again") {
+        cache["files"][archived1]["machines"] = nlohmann::json::array();
+        std::ofstream(req.listing_cache) << cache.dump();
+        std::filesystem::remove(archived1);
+        write_journal(archived1, {on_host(entry_at(-3 * k_usec_per_min, "DENY_NOT_EXIT_OWNER a2"), h1),
+                                  on_host(entry_at(-3 * k_usec_per_min + 1000, "DENY_NOT_EXIT_OWNER a3"), h1)});
+        auto r = scan_all(dir.path(), req);
+        REQUIRE(r.sources.size() == 2);
+        CHECK(source_of(r, h1).matched == 2);
+    }
+    SECTION("a malformed cache is ignored and rewritten") {
+        std::ofstream(req.listing_cache) << "{not json";
+        auto r = scan_all(dir.path(), req);
+        CHECK(r.sources.size() == 2);
+        CHECK(nlohmann::json::parse(slurp(req.listing_cache))["files"].size() == 2);
+    }
+    SECTION("a vacuumed file leaves the cache") {
+        std::filesystem::remove(archived2);
+        scan_all(dir.path(), req);
+        CHECK(nlohmann::json::parse(slurp(req.listing_cache))["files"].size() == 1);
+    }
 }
