@@ -111,7 +111,7 @@ template <typename T> T value_or_throw(Result<T> r) {
     return std::move(r).value();
 }
 
-inline void value_or_throw(Result<void> r) {
+inline void value_or_throw(const Result<void>& r) {
     if (!r) throw Failure(r.error());
 }
 

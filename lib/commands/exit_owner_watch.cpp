@@ -210,7 +210,7 @@ std::vector<RaisedAlert> raise_alerts(const WatchOptions& o, const std::vector<S
             log::fail("{} entries from {} on {} could not be read: they may hold {} events", s.unreadable, base.unit,
                       source_label(s), what(o));
         }
-        pending.push_back({alert_fields(s, ctx), RaisedAlert{{}, source_dedup_key(base.unit, s), s.machine_id}});
+        pending.emplace_back(alert_fields(s, ctx), RaisedAlert{{}, source_dedup_key(base.unit, s), s.machine_id});
     }
     if (pending.empty()) return {};
 

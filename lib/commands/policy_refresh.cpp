@@ -117,9 +117,13 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     struct Releaser {
         redis::Client& r;
         RefreshLock& l;
+        // A failure to log must not escape a destructor (it may run while a Failure unwinds).
         ~Releaser() {
-            auto released = l.release(r);
-            if (released && !*released) log::warn("refresh lock expired before release, ignoring");
+            try {
+                auto released = l.release(r);
+                if (released && !*released) log::warn("refresh lock expired before release, ignoring");
+            } catch (...) { // NOLINT(bugprone-empty-catch): nothing more can be done here
+            }
         }
     } releaser{redis, lock};
 

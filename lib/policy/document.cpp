@@ -73,7 +73,7 @@ Result<Document> from_json(const json& j, Stamps* stamps) {
     for (const auto& [key, value] : j.items()) {
         (void)value;
         const bool stamp = key == "created_at_epoch" || key == "valid_until_epoch" || key == "policy_seq";
-        if (!k_input_fields.count(key) && !(stamped && stamp)) return invalid(fmt::format("unknown field '{}'", key));
+        if (!k_input_fields.contains(key) && !(stamped && stamp)) return invalid(fmt::format("unknown field '{}'", key));
     }
     Document d;
     if (!j.contains("policy_version")) return invalid("missing field 'policy_version'");
@@ -227,7 +227,7 @@ Sealed seal(Document doc, int64_t now_epoch, const std::string& generator_fallba
 Result<Sealed> verify_fields(const std::map<std::string, std::string>& fields, int64_t now_epoch) {
     if (fields.empty()) return integrity("no policy stored (quantum:policy:current is missing)");
     for (const auto& f : required_fields())
-        if (f != "policy_note" && !fields.count(f))
+        if (f != "policy_note" && !fields.contains(f))
             return integrity(fmt::format("policy is incomplete: field '{}' is missing", f));
     const std::string& pj = fields.at("policy_json");
     const std::string actual = crypto::sha256_hex(pj);

@@ -78,6 +78,7 @@ Result<std::vector<std::string>> journal_files(const std::string& dir) {
 
 Result<Journal> Journal::open_files(const std::vector<std::string>& paths) {
     std::vector<const char*> argv;
+    argv.reserve(paths.size() + 1);
     for (const auto& p : paths)
         argv.push_back(p.c_str());
     argv.push_back(nullptr);
