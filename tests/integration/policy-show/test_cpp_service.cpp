@@ -35,7 +35,8 @@ int main() {
 }
 )";
 
-// Installs the build tree into a prefix and builds the service there (once per run).
+// Installs the build tree (prefix /usr) under a temporary DESTDIR and builds the service
+// there (once per run).
 struct Installed {
     TempDir tmp;
     std::string prefix = tmp.file("usr");
@@ -43,7 +44,11 @@ struct Installed {
     std::string libdir;
 
     Installed() {
-        auto inst = run({"cmake", "--install", QOPS_BUILD_DIR, "--prefix", prefix}, {});
+        // DESTDIR, not --prefix: the configuration files have absolute destinations
+        // (/etc/quantum), which must land under the test's directory, not on the host.
+        RunOptions destdir;
+        destdir.env["DESTDIR"] = tmp.path();
+        auto inst = run({"cmake", "--install", QOPS_BUILD_DIR}, destdir);
         INFO(inst.out << inst.err);
         REQUIRE(inst.exit_code == 0);
         auto pc = run({"find", prefix, "-name", "quantum-ops-policy.pc"});
