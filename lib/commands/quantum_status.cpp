@@ -241,7 +241,8 @@ void check_timers(systemd::Bus* bus, const std::string& bus_error, Report& rep, 
         else if (set_usec(t->next_elapse_monotonic))
             next = monotonic_to_epoch(t->next_elapse_monotonic, now);
         Health h = Health::ok;
-        if (last != 0 && t->service_result != "success") h = Health::look;
+        // A failed run counts whether the timer or a person started it.
+        if (t->service_result != "success") h = Health::look;
         if (t->active_state != "active") h = Health::look;
         json row{{"timer", timer},
                  {"service", t->service},
@@ -253,13 +254,12 @@ void check_timers(systemd::Bus* bus, const std::string& bus_error, Report& rep, 
         row["last_trigger_epoch"] = last == 0 ? json(nullptr) : json(last);
         row["next_elapse_epoch"] = next == 0 ? json(nullptr) : json(next);
         j.push_back(row);
-        std::string last_text = "never";
-        if (last != 0)
-            last_text = fmt::format(
-                "{} ({})", span(last - now),
-                t->service_result == "success"
-                    ? std::string("success")
-                    : fmt::format("{}, exit status {}", text::escape(t->service_result), t->exec_main_status));
+        std::string last_text = last == 0 ? "never triggered" : span(last - now);
+        if (t->service_result != "success")
+            last_text +=
+                fmt::format(" (FAILED: {}, exit status {})", text::escape(t->service_result), t->exec_main_status);
+        else if (last != 0)
+            last_text += " (success)";
         const std::string state =
             t->active_state == "active" ? "active" : "NOT ACTIVE (" + text::escape(t->active_state) + ")";
         const std::string summary =
