@@ -374,10 +374,17 @@ std::optional<double> read_gauge(const std::string& content, const std::string& 
     return std::nullopt;
 }
 
-Gauges read_verify_gauges(const std::string& prom, const std::string& prefix) {
+// <prefix>_verify_ok and _verify_timestamp_seconds; else the older gauge legacy_ok
+// (audit-log's quantum_audit_chain_ok) stamped with the run's time.
+Gauges read_verify_gauges(const std::string& prom, const std::string& prefix, const std::string& legacy_ok) {
     auto content = read_file(prom, 1u << 20);
     if (!content) return {};
-    return {read_gauge(*content, prefix + "_verify_ok"), read_gauge(*content, prefix + "_verify_timestamp_seconds")};
+    Gauges g{read_gauge(*content, prefix + "_verify_ok"), read_gauge(*content, prefix + "_verify_timestamp_seconds")};
+    if (!g.ok && !legacy_ok.empty()) {
+        g.ok = read_gauge(*content, legacy_ok);
+        if (g.ok) g.at = read_gauge(*content, "quantum_job_last_run_timestamp_seconds");
+    }
+    return g;
 }
 
 // The text of a signed note (up to the blank line before the signatures).
@@ -387,11 +394,12 @@ std::string note_text(const std::string& note) {
 }
 
 struct LogSpec {
-    std::string check;  // "audit log", "ledger"
-    std::string key;    // JSON key
-    std::string path;   // the file (empty: not configured)
-    std::string job;    // metrics job
-    std::string prefix; // gauge prefix: quantum_audit, quantum_ledger
+    std::string check;     // "audit log", "ledger"
+    std::string key;       // JSON key
+    std::string path;      // the file (empty: not configured)
+    std::string job;       // metrics job
+    std::string prefix;    // gauge prefix: quantum_audit, quantum_ledger
+    std::string legacy_ok; // the verify gauge of tools that predate <prefix>_verify_ok
     bool count_lines = false;
 };
 
@@ -452,7 +460,7 @@ void check_log(const Options& o, const LogSpec& s, Report& rep, int64_t now) {
         }
     }
     // Last verification.
-    const Gauges g = read_verify_gauges(o.metrics_dir + "/" + s.job + ".prom", s.prefix);
+    const Gauges g = read_verify_gauges(o.metrics_dir + "/" + s.job + ".prom", s.prefix, s.legacy_ok);
     if (!g.ok) {
         j["verify"] = nullptr;
         parts.push_back("never verified");
@@ -522,8 +530,9 @@ ExitCode status(const Options& o, Metrics& metrics) {
     check_timers(bus ? &*bus : nullptr, bus ? "" : bus.error().message, rep, now);
     check_alerts(redis ? &*redis : nullptr, rep, now);
     check_ess(bus ? &*bus : nullptr, rep);
-    check_log(o, {"audit log", "audit_log", o.audit_log, "audit-log", "quantum_audit", true}, rep, now);
-    check_log(o, {"ledger", "ledger", o.ledger, "ops-ledger-append", "quantum_ledger", false}, rep, now);
+    check_log(o, {"audit log", "audit_log", o.audit_log, "audit-log", "quantum_audit", "quantum_audit_chain_ok", true},
+              rep, now);
+    check_log(o, {"ledger", "ledger", o.ledger, "ops-ledger-append", "quantum_ledger", "", false}, rep, now);
 
     const Health worst = rep.worst();
     const ExitCode code = exit_code(worst);
