@@ -110,7 +110,9 @@ struct Report {
     }
 };
 
+// "in 5min", "2h 3min ago", "now".
 std::string span(int64_t seconds) {
+    if (seconds == 0) return "now";
     const bool neg = seconds < 0;
     int64_t s = neg ? -seconds : seconds;
     std::string out;
