@@ -52,6 +52,7 @@ t_deb() {
         done
     done
     grep -qx -- ./usr/share/man/man8/quantum-ops.8 <<<"$files" &&
+        grep -qx -- ./usr/lib/systemd/catalog/quantum-ops.catalog <<<"$files" &&
         [ "$(dpkg-deb -f "$DEB" Package)" = quantum-ops ] &&
         dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | tee /dev/stderr |
         grep -qx /etc/quantum/policy.json
@@ -67,6 +68,9 @@ t_install() {
     hx getent passwd quantum || return 1
     hx test -d /var/lib/quantum/metrics && hx test -d /var/log/quantum && hx test -d /run/quantum &&
         [ "$(hx stat -c %a /etc/quantum/redis-password)" = 600 ] || return 1
+    # The journal catalog compiled by the postinst: journalctl -x explains our MESSAGE_IDs.
+    hx journalctl --list-catalog 9eada67b682c419089285ff76bfdbc46 | grep -q "quantum-ops: Trading policy stored" ||
+        return 1
     # Units known to systemd after the postinst's daemon-reload; none enabled or started.
     local unit
     for unit in quantum-policy-refresh.timer quantum-exit-owner-watch.timer quantum-audit-summary.timer quantum-ess.path; do
