@@ -101,6 +101,19 @@ print("ok")'
 }
 check "a stopped timer is shown NOT ACTIVE and is exit 1" t_stopped_timer
 
+t_journal_event() {
+    # Run by a unit, the verdict is a journal event with its MESSAGE_ID and exit code.
+    hx systemd-run --wait --quiet --unit=qops-status-probe -p User=op -p StandardError=journal \
+        /usr/bin/quantum-status >/dev/null 2>&1
+    local json
+    json=$(hx journalctl --no-pager -o json MESSAGE_ID=34509c5186a54db7834850564b40cb06 \
+        _SYSTEMD_UNIT=qops-status-probe.service)
+    echo "$json"
+    grep -q '"QUANTUM_TOOL":"quantum-status"' <<<"$json" && grep -q '"QUANTUM_EXIT_CODE":"1"' <<<"$json" &&
+        grep -q '"QUANTUM_STATUS_PROBLEMS":"timer quantum-audit-summary"' <<<"$json"
+}
+check "run by a unit, the verdict is a journal entry with MESSAGE_ID, QUANTUM_EXIT_CODE and the rows to look at" t_journal_event
+
 t_latched() {
     hx systemctl start quantum-apply-layer.service quantum-execution.service
     hx emergency-stop trip --reason "proof: status drill" >/dev/null 2>&1 || return 1

@@ -553,11 +553,14 @@ ExitCode status(const Options& o, Metrics& metrics) {
     else
         print_table(rep, worst);
     metrics.gauge("quantum_status_exit_code", "quantum-status's verdict as its exit code.", to_int(code));
-    log::event(worst == Health::ok ? log::Level::ok : log::Level::warn, ids::status_report,
-               {{"QUANTUM_STATUS", std::string(verdict(worst))},
-                {"QUANTUM_EXIT_CODE", to_int(code)},
-                {"QUANTUM_STATUS_PROBLEMS", problems.empty() ? std::string("none") : problems}},
-               "Status: {}{}", verdict(worst), problems.empty() ? "" : " (" + problems + ")");
+    // The verdict as a journal event when run by a unit (a monitoring timer, a login
+    // check); on a terminal the table already ends with it.
+    if (log::stderr_is_journal())
+        log::event(worst == Health::ok ? log::Level::ok : log::Level::warn, ids::status_report,
+                   {{"QUANTUM_STATUS", std::string(verdict(worst))},
+                    {"QUANTUM_EXIT_CODE", to_int(code)},
+                    {"QUANTUM_STATUS_PROBLEMS", problems.empty() ? std::string("none") : problems}},
+                   "Status: {}{}", verdict(worst), problems.empty() ? "" : " (" + problems + ")");
     return code;
 }
 
