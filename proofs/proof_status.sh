@@ -15,11 +15,6 @@ fi
 harness_boot >>"$PROOF_LOG" 2>&1
 check "systemd boots as PID 1 of private namespaces with the staged install" harness_ready
 
-# shorten TIMER SECONDS: a drop-in replacing the calendar with a short monotonic period.
-shorten() {
-    hx mkdir -p "/etc/systemd/system/$1.d"
-    hx sh -c "printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nOnUnitActiveSec=$2s\nAccuracySec=100ms\nRandomizedDelaySec=0\n' >/etc/systemd/system/$1.d/50-proof.conf"
-}
 # status [ARGS]: quantum-status as the operator "op" (a member of the quantum group).
 status() { hx runuser -u op -- quantum-status "$@"; }
 
@@ -28,7 +23,7 @@ t_setup() {
         hx sh -c 'umask 077 && openssl genpkey -algorithm ed25519 -out /etc/quantum/policy-signing-key 2>/dev/null &&
             QUANTUM_POLICY_SIGNING_KEY_FILE=/etc/quantum/policy-signing-key policy-refresh --verifier-key \
                 >/etc/quantum/policy-verifier-keys && chmod 644 /etc/quantum/policy-verifier-keys' &&
-        shorten quantum-policy-refresh.timer 300 && shorten quantum-exit-owner-watch.timer 2 &&
+        harness_shorten_timer quantum-policy-refresh.timer 300 && harness_shorten_timer quantum-exit-owner-watch.timer 2 &&
         hx systemctl daemon-reload &&
         hx systemctl start quantum-policy-refresh.timer quantum-exit-owner-watch.timer quantum-audit-summary.timer &&
         hx_wait 20 sh -c '[ "$(redis-cli EXISTS quantum:policy:current)" = 1 ]' &&
