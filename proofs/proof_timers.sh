@@ -76,6 +76,20 @@ if hx test -e /lib/systemd/system/quantum-exit-owner-watch.timer; then
     }
     check "every DENY line is alerted exactly once across timer runs" t_exactly_once
 
+    t_deny_fields() {
+        # The FAIL lines of the violations are journal events: their QUANTUM_DENY_COUNT
+        # fields add up to the journal's DENY lines as well.
+        local denies counted
+        denies=$(hx journalctl -u quantum-apply-layer.service -o cat --no-pager | grep -c DENY_NOT_EXIT_OWNER)
+        counted=$(hx journalctl --no-pager -o json MESSAGE_ID=ccef00867ec542fcb4b3061674c6cf27 \
+            _SYSTEMD_UNIT=quantum-exit-owner-watch.service | /usr/bin/python3 -c '
+import json, sys
+print(sum(int(json.loads(l)["QUANTUM_DENY_COUNT"]) for l in sys.stdin if l.strip()))')
+        echo "    sum of QUANTUM_DENY_COUNT over MESSAGE_ID=exit_owner_violation entries: $counted" >&3
+        [ "$denies" -gt 0 ] && [ "$denies" -eq "$counted" ]
+    }
+    check "journalctl MESSAGE_ID=<exit_owner_violation>: the entries' QUANTUM_DENY_COUNT add up to the DENY lines" t_deny_fields
+
     t_journal_group() {
         [ "$(hx systemctl show -p User --value quantum-exit-owner-watch.service)" = quantum ] &&
             hx systemctl show -p SupplementaryGroups --value quantum-exit-owner-watch.service | grep -qw systemd-journal &&
