@@ -139,9 +139,9 @@ std::optional<redis::Client> check_redis(const Options& o, Report& rep) {
             client = pong.error();
         }
     }
-    const Health h = client.error().code == ExitCode::usage ? Health::look : Health::unreachable;
+    if (client.error().code == ExitCode::usage) throw Failure(client.error()); // a bad URL: exit 2
     rep.j["redis"] = {{"reachable", false}, {"error", client.error().message}};
-    rep.add({"redis", h, "UNREACHABLE: " + text::escape(client.error().message)});
+    rep.add({"redis", Health::unreachable, "UNREACHABLE: " + text::escape(client.error().message)});
     return std::nullopt;
 }
 

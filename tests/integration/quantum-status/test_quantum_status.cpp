@@ -322,4 +322,11 @@ TEST_CASE("quantum-status: a bad flag is one error line and exit 2") {
     auto r = run({"quantum-status", "--no-such-flag"});
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("quantum-status: error:") != std::string::npos);
+
+    SECTION("a Redis URL that does not parse is bad input too, not an unreachable Redis") {
+        auto bad = run({"quantum-status", "--json", "--redis", "bogus://nowhere"});
+        CHECK(bad.exit_code == 2);
+        CHECK(bad.out.empty());
+        CHECK(bad.err.find("FAIL:") != std::string::npos);
+    }
 }
