@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Proof: under systemd every tool's log line is a structured journal entry: MESSAGE keeps
 # the contract's text (greps keep working) and QUANTUM_TOOL= / QUANTUM_LEVEL= /
-# PRIORITY= let journalctl filter on them.
+# PRIORITY= let journalctl filter on them. Each kind of event has a stable MESSAGE_ID whose
+# catalog entry (ops/catalog/quantum-ops.catalog, compiled as the postinst does) is what
+# `journalctl -x` shows under a line that a real unit run produced, with its figures.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/harness/harness.sh"
 
@@ -42,5 +44,50 @@ t_grep() {
     hx journalctl --no-pager -u qops-journal-probe.service | tee /dev/stderr | grep -q '\[AUDIT-LOG\] OK: Audit logged'
 }
 check "journalctl -u | grep still finds the seed's text" t_grep
+
+# A real run of the installed policy-refresh unit, with its signing key as the operator
+# makes it (runbook policy-keys.md), then the catalog compiled as the postinst does.
+k_policy_stored=9eada67b682c419089285ff76bfdbc46
+t_unit_run() {
+    hx sh -c 'umask 077 && openssl genpkey -algorithm ed25519 -out /etc/quantum/policy-signing-key 2>/dev/null &&
+        QUANTUM_POLICY_SIGNING_KEY_FILE=/etc/quantum/policy-signing-key policy-refresh --verifier-key \
+            >/etc/quantum/policy-verifier-keys && chmod 644 /etc/quantum/policy-verifier-keys' &&
+        hx systemctl start quantum-policy-refresh.service &&
+        [ "$(hx systemctl show -p Result --value quantum-policy-refresh.service)" = success ] &&
+        hx journalctl --update-catalog
+}
+check "quantum-policy-refresh.service runs and journalctl --update-catalog compiles the installed catalog" t_unit_run
+
+t_tool_filter() {
+    local lines
+    lines=$(hx journalctl --no-pager -o cat QUANTUM_TOOL=policy-refresh _SYSTEMD_UNIT=quantum-policy-refresh.service)
+    echo "$lines"
+    grep -q '^\[POLICY-REFRESH\] OK: Policy refresh completed successfully$' <<<"$lines" &&
+        grep -q '^\[POLICY-REFRESH\] INFO: Validating policy in Redis' <<<"$lines"
+}
+check "journalctl QUANTUM_TOOL=policy-refresh finds the unit run's lines, MESSAGE as the seed wrote it" t_tool_filter
+
+t_event_fields() {
+    local json seq
+    json=$(hx journalctl --no-pager -o json MESSAGE_ID=$k_policy_stored _SYSTEMD_UNIT=quantum-policy-refresh.service)
+    seq=$(hx redis-cli HGET quantum:policy:current policy_seq)
+    echo "$json"
+    echo "stored policy_seq=$seq"
+    [ -n "$seq" ] && grep -q "\"QUANTUM_POLICY_SEQ\":\"$seq\"" <<<"$json" &&
+        grep -q '"QUANTUM_TOOL":"policy-refresh"' <<<"$json" &&
+        grep -q '"QUANTUM_POLICY_SIGNER":"quantum-ops/policy"' <<<"$json"
+}
+check "the policy_stored entry carries MESSAGE_ID and the stored seq as QUANTUM_POLICY_SEQ" t_event_fields
+
+t_catalog_text() {
+    local out seq
+    seq=$(hx redis-cli HGET quantum:policy:current policy_seq)
+    out=$(hx journalctl --no-pager -x MESSAGE_ID=$k_policy_stored _SYSTEMD_UNIT=quantum-policy-refresh.service)
+    echo "$out"
+    grep -q "Subject: Trading policy stored and validated (seq $seq)" <<<"$out" &&
+        grep -q 'Support: file:///usr/share/doc/quantum-ops/runbooks/policy-refresh.md' <<<"$out" &&
+        grep -q 'Nothing to do. Readers on every host accept it' <<<"$out"
+}
+check "journalctl -x MESSAGE_ID=<policy_stored> shows the catalog's text, its figures and runbook" t_catalog_text
 
 finish

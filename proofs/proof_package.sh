@@ -52,6 +52,7 @@ t_deb() {
         done
     done
     grep -qx -- ./usr/share/man/man8/quantum-ops.8 <<<"$files" &&
+        grep -qx -- ./usr/lib/systemd/catalog/quantum-ops.catalog <<<"$files" &&
         [ "$(dpkg-deb -f "$DEB" Package)" = quantum-ops ] &&
         dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles | tee /dev/stderr |
         grep -qx /etc/quantum/policy.json
@@ -67,6 +68,9 @@ t_install() {
     hx getent passwd quantum || return 1
     hx test -d /var/lib/quantum/metrics && hx test -d /var/log/quantum && hx test -d /run/quantum &&
         [ "$(hx stat -c %a /etc/quantum/redis-password)" = 600 ] || return 1
+    # The journal catalog compiled by the postinst: journalctl -x explains our MESSAGE_IDs.
+    hx journalctl --list-catalog 9eada67b682c419089285ff76bfdbc46 | grep -q "quantum-ops: Trading policy stored" ||
+        return 1
     # Units known to systemd after the postinst's daemon-reload; none enabled or started.
     local unit
     for unit in quantum-policy-refresh.timer quantum-exit-owner-watch.timer quantum-audit-summary.timer quantum-ess.path; do
@@ -114,11 +118,6 @@ t_docs() {
 }
 check "man finds and renders every installed page without warnings; completion completes from the installed files" t_docs
 
-# shorten TIMER SECONDS: a drop-in replacing the calendar with a short monotonic period.
-shorten() {
-    hx mkdir -p "/etc/systemd/system/$1.d"
-    hx sh -c "printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nOnUnitActiveSec=$2s\nAccuracySec=100ms\nRandomizedDelaySec=0\n' >/etc/systemd/system/$1.d/50-proof.conf"
-}
 
 # The policy signing key (the unit's credential, root-owned 0600) and the verifier key
 # that policy-show trusts, made as an operator would (runbook policy-keys.md).
@@ -130,8 +129,8 @@ policy_keys() {
 
 t_timers_run() {
     policy_keys || return 1
-    shorten quantum-policy-refresh.timer 3
-    shorten quantum-exit-owner-watch.timer 3
+    harness_shorten_timer quantum-policy-refresh.timer 3
+    harness_shorten_timer quantum-exit-owner-watch.timer 3
     hx systemctl daemon-reload || return 1
     hx systemctl enable --now quantum-policy-refresh.timer quantum-exit-owner-watch.timer || return 1
     hx_wait 30 sh -c '[ "$(redis-cli EXISTS quantum:policy:current)" = 1 ]' || return 1

@@ -16,11 +16,6 @@ fi
 harness_boot >>"$PROOF_LOG" 2>&1
 check "systemd boots as PID 1 of private namespaces with the staged install" harness_ready
 
-# shorten TIMER SECONDS: a drop-in replacing the calendar with a short monotonic period.
-shorten() {
-    hx mkdir -p "/etc/systemd/system/$1.d"
-    hx sh -c "printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nOnUnitActiveSec=$2s\nAccuracySec=100ms\nRandomizedDelaySec=0\n' >/etc/systemd/system/$1.d/50-proof.conf"
-}
 
 # The policy signing key (the unit's credential, root-owned 0600) and the verifier key
 # that policy-show trusts, made in the harness as an operator would (runbook policy-keys.md).
@@ -33,7 +28,7 @@ policy_keys() {
 # --- policy timer
 t_policy_timer() {
     policy_keys || return 1
-    shorten quantum-policy-refresh.timer 3
+    harness_shorten_timer quantum-policy-refresh.timer 3
     hx systemctl daemon-reload && hx systemctl start quantum-policy-refresh.timer || return 1
     hx_wait 20 sh -c '[ "$(redis-cli EXISTS quantum:policy:current)" = 1 ]' || return 1
     local first
@@ -58,7 +53,7 @@ check "the policy service runs as quantum and logs at the right journal prioriti
 if hx test -e /lib/systemd/system/quantum-exit-owner-watch.timer; then
     t_exit_owner_timer() {
         hx systemctl start quantum-apply-layer.service || return 1
-        shorten quantum-exit-owner-watch.timer 2
+        harness_shorten_timer quantum-exit-owner-watch.timer 2
         hx systemctl daemon-reload && hx systemctl start quantum-exit-owner-watch.timer || return 1
         hx_wait 30 sh -c 'redis-cli XRANGE quantum:stream:alerts - + | grep -q EXIT_OWNER_VIOLATION' || return 1
         hx redis-cli XRANGE quantum:stream:alerts - + | head -n 40
@@ -80,6 +75,20 @@ if hx test -e /lib/systemd/system/quantum-exit-owner-watch.timer; then
         [ "$denies" -gt 0 ] && [ "$denies" -eq "$alerted" ]
     }
     check "every DENY line is alerted exactly once across timer runs" t_exactly_once
+
+    t_deny_fields() {
+        # The FAIL lines of the violations are journal events: their QUANTUM_DENY_COUNT
+        # fields add up to the journal's DENY lines as well.
+        local denies counted
+        denies=$(hx journalctl -u quantum-apply-layer.service -o cat --no-pager | grep -c DENY_NOT_EXIT_OWNER)
+        counted=$(hx journalctl --no-pager -o json MESSAGE_ID=ccef00867ec542fcb4b3061674c6cf27 \
+            _SYSTEMD_UNIT=quantum-exit-owner-watch.service | /usr/bin/python3 -c '
+import json, sys
+print(sum(int(json.loads(l)["QUANTUM_DENY_COUNT"]) for l in sys.stdin if l.strip()))')
+        echo "    sum of QUANTUM_DENY_COUNT over MESSAGE_ID=exit_owner_violation entries: $counted" >&3
+        [ "$denies" -gt 0 ] && [ "$denies" -eq "$counted" ]
+    }
+    check "journalctl MESSAGE_ID=<exit_owner_violation>: the entries' QUANTUM_DENY_COUNT add up to the DENY lines" t_deny_fields
 
     t_journal_group() {
         [ "$(hx systemctl show -p User --value quantum-exit-owner-watch.service)" = quantum ] &&

@@ -51,5 +51,8 @@ memcheck 0 ops-ledger-append --ledger "$work/ledger.md" --verify
 # A unit no systemd knows: the trip must not stop anything real, so it is a FAIL (exit 1).
 QT_AUDIT_LOG="$work/audit.log" QUANTUM_ESS_SEED_LATCH="" \
     memcheck 1 emergency-stop --latch "$work/ESS_ON" --unit qops-memcheck-none trip --reason "memcheck"
+# Latched (just above) and a log without a checkpoint: exit 4.
+QT_AUDIT_LOG="$work/audit.log" QUANTUM_ESS_LATCH="$work/ESS_ON" QUANTUM_ESS_SEED_LATCH="" \
+    memcheck 4 quantum-status --json
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -58,10 +58,13 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
         auto r = net::post_webhook(webhook, text, k_delivery_timeout);
         metrics.gauge("quantum_audit_summary_delivered", "1 when the last delivery on a channel worked.", r ? 1 : 0,
                       R"(channel="webhook")");
+        const log::Fields fields{{"QUANTUM_AUDIT_DATE", date}, {"QUANTUM_CHANNEL", "webhook"}};
         if (r)
-            log::ok("Summary posted to the webhook");
+            log::event(log::Level::ok, ids::audit_summary_delivered, fields, "Summary posted to the webhook");
         else
-            log::warn("Summary not delivered to the webhook: {}", r.error().message), failed = true;
+            log::event(log::Level::warn, ids::audit_summary_not_delivered, fields,
+                       "Summary not delivered to the webhook: {}", r.error().message),
+                failed = true;
         wipe(webhook);
     }
     const std::string to = env_or("QT_AUDIT_EMAIL", "");
@@ -72,10 +75,13 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
         auto r = net::send_text_mail(mail, title(date), text, k_delivery_timeout, "qops.summary." + date);
         metrics.gauge("quantum_audit_summary_delivered", "1 when the last delivery on a channel worked.", r ? 1 : 0,
                       R"(channel="email")");
+        const log::Fields fields{{"QUANTUM_AUDIT_DATE", date}, {"QUANTUM_CHANNEL", "email"}};
         if (r)
-            log::ok("Summary mailed to {}", to);
+            log::event(log::Level::ok, ids::audit_summary_delivered, fields, "Summary mailed to {}", to);
         else
-            log::warn("Summary not mailed to {}: {}", to, r.error().message), failed = true;
+            log::event(log::Level::warn, ids::audit_summary_not_delivered, fields, "Summary not mailed to {}: {}", to,
+                       r.error().message),
+                failed = true;
     }
     if (!any) log::warn("--notify given but neither a webhook (credential alert-webhook) nor QT_AUDIT_EMAIL is set");
     return failed ? ExitCode::unavailable : ExitCode::ok;

@@ -83,14 +83,15 @@ int run(const ToolInfo& info, CLI::App& app, const std::string& metrics_dir, int
         try {
             code = body(metrics);
         } catch (const Failure& f) {
-            log::fail("{}", f.what());
             code = f.code();
+            log::event(log::Level::fail, ids::tool_failed, {{"QUANTUM_EXIT_CODE", to_int(code)}}, "{}", f.what());
         } catch (const std::bad_alloc&) {
             log::fail("out of memory");
             code = ExitCode::unavailable;
         } catch (const std::exception& e) {
-            log::fail("unexpected error: {}", e.what());
             code = ExitCode::unavailable;
+            log::event(log::Level::fail, ids::tool_failed, {{"QUANTUM_EXIT_CODE", to_int(code)}},
+                       "unexpected error: {}", e.what());
         }
     }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

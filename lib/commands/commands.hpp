@@ -12,5 +12,6 @@ int audit_log_main(int argc, char** argv);
 int audit_summary_main(int argc, char** argv);
 int ops_ledger_append_main(int argc, char** argv);
 int emergency_stop_main(int argc, char** argv);
+int quantum_status_main(int argc, char** argv);
 
 } // namespace qops::commands

@@ -209,13 +209,17 @@ ExitCode enforce_latch(const Options& o, const std::string& action, const Latch&
     if (!bus) log::fail("{}: killing the cgroups only", bus.error().message);
     e.stop = stop_units(bus ? &*bus : nullptr, o.units, o.stop);
     for (const auto& u : e.stop.units) {
+        const log::Fields unit_fields{
+            {"QUANTUM_UNIT", u.unit}, {"QUANTUM_OUTCOME", u.outcome}, {"QUANTUM_ELAPSED_MS", u.ms}};
         if (u.stopped)
-            log::ok("{} {} after {} ms", u.unit, u.outcome == "stopped" ? "stopped" : "stopped (" + u.outcome + ")",
-                    u.ms);
+            log::event(log::Level::ok, ids::ess_unit_stopped, unit_fields, "{} {} after {} ms", u.unit,
+                       u.outcome == "stopped" ? "stopped" : "stopped (" + u.outcome + ")", u.ms);
         else if (u.outcome == "unknown")
-            log::fail("{} is not a loaded unit ({}): check the guarded list", u.unit, u.detail);
+            log::event(log::Level::fail, ids::ess_unit_not_stopped, unit_fields,
+                       "{} is not a loaded unit ({}): check the guarded list", u.unit, u.detail);
         else
-            log::fail("{} NOT stopped: {}", u.unit, u.detail);
+            log::event(log::Level::fail, ids::ess_unit_not_stopped, unit_fields, "{} NOT stopped: {}", u.unit,
+                       u.detail);
     }
     e.cancel = run_cancel_hook(o);
     if (e.cancel.ran) {
@@ -224,14 +228,21 @@ ExitCode enforce_latch(const Options& o, const std::string& action, const Latch&
         else
             log::fail("cancel hook failed: {}; output: {}", e.cancel.outcome, text::escape(e.cancel.tail));
     }
+    const auto not_stopped =
+        std::count_if(e.stop.units.begin(), e.stop.units.end(), [](const UnitResult& u) { return !u.stopped; });
+    const log::Fields figures{{"QUANTUM_ESS_ACTION", action},
+                              {"QUANTUM_UNITS", o.units.size()},
+                              {"QUANTUM_UNITS_RUNNING", not_stopped},
+                              {"QUANTUM_ELAPSED_MS", e.stop.elapsed_ms},
+                              {"QUANTUM_TRANSPORT", e.stop.transport}};
     if (e.stop.all_stopped)
-        log::ok("All {} trading units verified stopped {} ms after enforce started (via {})", o.units.size(),
-                e.stop.elapsed_ms, e.stop.transport);
+        log::event(log::Level::ok, ids::ess_enforced, figures,
+                   "All {} trading units verified stopped {} ms after enforce started (via {})", o.units.size(),
+                   e.stop.elapsed_ms, e.stop.transport);
     else
-        log::fail(
-            "NOT ENFORCED: {} of {} trading units not verified stopped, {} ms after enforce started: {}",
-            std::count_if(e.stop.units.begin(), e.stop.units.end(), [](const UnitResult& u) { return !u.stopped; }),
-            o.units.size(), e.stop.elapsed_ms, failed_units(e.stop));
+        log::event(log::Level::fail, ids::ess_enforce_failed, figures,
+                   "NOT ENFORCED: {} of {} trading units not verified stopped, {} ms after enforce started: {}",
+                   not_stopped, o.units.size(), e.stop.elapsed_ms, failed_units(e.stop));
     // Written only now: the metric never says latched before the stop was attempted.
     metrics.gauge("quantum_ess_latched", k_latched_help, 1);
     metrics.gauge("quantum_ess_enforced", k_enforced_help, e.stop.all_stopped ? 1 : 0);
@@ -264,7 +275,8 @@ ExitCode trip(const Options& o, const std::string& reason, Metrics& metrics) {
     } else {
         latch = Latch{reason, current_operator(), iso8601_utc_micros(now_epoch_micros())};
         value_or_throw(write_latch(o.latch, latch));
-        log::fail("EMERGENCY STOP tripped by {}: {} (latch {})", latch.who, latch.reason, o.latch);
+        log::event(log::Level::fail, ids::ess_tripped, {{"QUANTUM_ESS_WHO", latch.who}, {"QUANTUM_ESS_LATCH", o.latch}},
+                   "EMERGENCY STOP tripped by {}: {} (latch {})", latch.who, latch.reason, o.latch);
     }
     // Synchronous: the trip does not trust the path unit, which may be a no-op when
     // quantum-ess.service is still active from an earlier trip.
@@ -286,28 +298,16 @@ ExitCode status(const Options& o, Metrics& metrics) {
     auto latch = current_latch(o, false);
     // Enforced is judged now, the same way enforce judges it, not taken from a file.
     auto bus = Bus::open_manager();
-    nlohmann::json units = nlohmann::json::object();
-    bool enforced = latch.has_value() && bus.ok();
     if (bus) bus->set_call_timeout(o.stop.call_timeout);
-    for (const auto& u : o.units) {
-        if (!bus) {
-            units[u] = {{"state", "unknown"}, {"processes", -1}, {"stopped", false}};
-            continue;
-        }
-        auto info = bus->unit_info(u);
-        if (!info) {
-            enforced = false;
-            units[u] = {{"state", "unknown"}, {"error", info.error().message}, {"stopped", false}};
-            continue;
-        }
-        const auto pids =
-            info->control_group.empty() ? std::vector<long>{} : cgroup_pids(o.stop.cgroup_root, info->control_group);
-        const bool stopped = info->load_state == "loaded" &&
-                             (info->active_state == "inactive" || info->active_state == "failed") && pids.empty();
-        if (!stopped) enforced = false;
-        units[u] = {{"state", info->load_state == "loaded" ? info->active_state : info->load_state},
-                    {"processes", pids.size()},
-                    {"stopped", stopped}};
+    const auto states = judge_units(bus ? &*bus : nullptr, o.units, o.stop.cgroup_root);
+    const bool enforced = latch.has_value() && bus.ok() &&
+                          std::all_of(states.begin(), states.end(), [](const UnitState& u) { return u.stopped; });
+    nlohmann::json units = nlohmann::json::object();
+    for (const auto& u : states) {
+        units[u.unit] = {{"state", u.state},
+                         {"processes", bus ? static_cast<long long>(u.processes) : -1LL},
+                         {"stopped", u.stopped}};
+        if (!u.error.empty()) units[u.unit]["error"] = u.error;
     }
     if (!bus) log::warn("unit states unknown: {}", bus.error().message);
     metrics.gauge("quantum_ess_latched", k_latched_help, latch ? 1 : 0);
@@ -351,8 +351,10 @@ ExitCode reset(const Options& o, bool confirmed, const std::string& reason, Metr
     metrics.gauge("quantum_ess_latched", k_latched_help, 0);
     metrics.gauge("quantum_ess_enforced", k_enforced_help, 0);
     if (removed)
-        log::ok("Latch {} removed by {}: {} (was: {} by {} at {}); no unit was started", o.latch, current_operator(),
-                reason, latch ? latch->reason : "", latch ? latch->who : "", latch ? latch->when : "");
+        log::event(log::Level::ok, ids::ess_reset,
+                   {{"QUANTUM_ESS_WHO", current_operator()}, {"QUANTUM_ESS_LATCH", o.latch}},
+                   "Latch {} removed by {}: {} (was: {} by {} at {}); no unit was started", o.latch, current_operator(),
+                   reason, latch ? latch->reason : "", latch ? latch->who : "", latch ? latch->when : "");
     else
         log::info("No latch at {}; nothing to reset", o.latch);
     audit_record(fmt::format("ESS reset by {}: {}; latch {} (was: {} by {} at {})", current_operator(), reason,

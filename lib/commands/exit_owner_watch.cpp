@@ -125,6 +125,11 @@ struct SourceReport {
     int64_t start_usec = 0; // where the span this run covers for it begins
 };
 
+// A WARN that events of source may have been missed or not examined.
+void warn_gap(const std::string& source, const std::string& message) {
+    log::event(log::Level::warn, ids::exit_owner_gap, {{"QUANTUM_SOURCE", source}}, "{}", message);
+}
+
 // Decides whether the source has a gap and since when this run covers it, with a WARN
 // for everything that may have cost events.
 SourceReport assess(const WatchOptions& o, const Plan& plan, const SourceScan& s) {
@@ -145,15 +150,15 @@ SourceReport assess(const WatchOptions& o, const Plan& plan, const SourceScan& s
                   label, when(prev.realtime_usec), when(s.since_usec));
         if (s.since_usec > seen_until + 1 && s.skipped_older) {
             rep.gap = true;
-            log::warn("Entries of {} between {} and {} were not examined (--max-catch-up {}): events may have been "
-                      "missed",
-                      label, when(seen_until), when(s.since_usec), format_timespan(o.max_catch_up));
+            warn_gap(label, fmt::format("Entries of {} between {} and {} were not examined (--max-catch-up {}): "
+                                        "events may have been missed",
+                                        label, when(seen_until), when(s.since_usec), format_timespan(o.max_catch_up)));
         }
         if (s.oldest_usec > seen_until) {
             rep.gap = true;
-            log::warn("The oldest entry of {} ({}) is newer than the previous run saw ({}): events may have been "
-                      "rotated away",
-                      label, when(s.oldest_usec), when(seen_until));
+            warn_gap(label, fmt::format("The oldest entry of {} ({}) is newer than the previous run saw ({}): "
+                                        "events may have been rotated away",
+                                        label, when(s.oldest_usec), when(seen_until)));
         }
         break;
     case Resume::new_source:
@@ -162,17 +167,17 @@ SourceReport assess(const WatchOptions& o, const Plan& plan, const SourceScan& s
                   s.machine_id.empty() ? "-" : s.machine_id, when(s.since_usec));
         if (s.skipped_older) {
             rep.gap = true;
-            log::warn("Entries of new source {} before {} were not examined (--max-catch-up {}): events may have "
-                      "been missed",
-                      label, when(s.since_usec), format_timespan(o.max_catch_up));
+            warn_gap(label, fmt::format("Entries of new source {} before {} were not examined (--max-catch-up {}): "
+                                        "events may have been missed",
+                                        label, when(s.since_usec), format_timespan(o.max_catch_up)));
         }
         break;
     }
     if (s.unreadable > 0) {
         rep.gap = true;
-        log::warn("{} journal entries of {} could not be read (corrupt, or written by a newer systemd): not "
-                  "examined, reported in the alert as unreadable",
-                  s.unreadable, label);
+        warn_gap(label, fmt::format("{} journal entries of {} could not be read (corrupt, or written by a newer "
+                                    "systemd): not examined, reported in the alert as unreadable",
+                                    s.unreadable, label));
     }
     return rep;
 }
@@ -201,14 +206,25 @@ std::vector<RaisedAlert> raise_alerts(const WatchOptions& o, const std::vector<S
         ctx.window = span_since(now_usec, rep.start_usec);
         ctx.gap = rep.gap;
         if (s.matched > 0) {
-            log::fail("{} {} event(s) from {} in the last {} on {} (first {}, last {})", s.matched, what(o), base.unit,
-                      ctx.window, source_label(s), when(s.first_usec), when(s.last_usec));
+            log::event(log::Level::fail, ids::exit_owner_violation,
+                       {{"QUANTUM_DENY_COUNT", s.matched},
+                        {"QUANTUM_UNIT", base.unit},
+                        {"QUANTUM_SOURCE", source_label(s)},
+                        {"QUANTUM_WINDOW", ctx.window},
+                        {"QUANTUM_UNREADABLE", s.unreadable}},
+                       "{} {} event(s) from {} in the last {} on {} (first {}, last {})", s.matched, what(o), base.unit,
+                       ctx.window, source_label(s), when(s.first_usec), when(s.last_usec));
             for (size_t i = 0; i < s.samples.size(); ++i)
                 log::fail("Sample {}/{}: {} {}: {}", i + 1, s.matched, when(s.samples[i].realtime_usec),
                           s.samples[i].hostname.empty() ? "-" : s.samples[i].hostname, s.samples[i].message);
         } else {
-            log::fail("{} entries from {} on {} could not be read: they may hold {} events", s.unreadable, base.unit,
-                      source_label(s), what(o));
+            log::event(log::Level::fail, ids::exit_owner_violation,
+                       {{"QUANTUM_DENY_COUNT", 0},
+                        {"QUANTUM_UNIT", base.unit},
+                        {"QUANTUM_SOURCE", source_label(s)},
+                        {"QUANTUM_UNREADABLE", s.unreadable}},
+                       "{} entries from {} on {} could not be read: they may hold {} events", s.unreadable, base.unit,
+                       source_label(s), what(o));
         }
         pending.emplace_back(alert_fields(s, ctx), RaisedAlert{{}, source_dedup_key(base.unit, s), s.machine_id});
     }
@@ -240,7 +256,9 @@ std::vector<RaisedAlert> raise_alerts(const WatchOptions& o, const std::vector<S
                                          *acks, o.min_replicas, wait_timeout.count()));
     }
     for (const auto& a : raised)
-        log::info("Alert {} stored in {} (dedup_key {})", a.id, k_alerts_stream, a.dedup_key);
+        log::event(log::Level::info, ids::exit_owner_alert_stored,
+                   {{"QUANTUM_ALERT_ID", a.id}, {"QUANTUM_DEDUP_KEY", a.dedup_key}},
+                   "Alert {} stored in {} (dedup_key {})", a.id, k_alerts_stream, a.dedup_key);
     // Durable now: each alert is also told to a person, once, keyed by its dedup_key.
     for (const auto& [fields, alert] : pending)
         notify::queue_alert(o.state_dir, fields);
@@ -352,10 +370,14 @@ ExitCode watch_journal(const WatchOptions& o, Metrics& metrics) {
     const std::vector<RaisedAlert> raised = raise_alerts(o, reports, base, now_usec);
     if (!any_alert) {
         if (examined == 0)
-            log::info("No entries from {} since {}, nothing to check", unit, when(start_usec));
+            log::event(log::Level::info, ids::exit_owner_clean,
+                       {{"QUANTUM_DENY_COUNT", 0}, {"QUANTUM_EXAMINED", 0}, {"QUANTUM_UNIT", unit}},
+                       "No entries from {} since {}, nothing to check", unit, when(start_usec));
         else
-            log::ok("No {} in {} entries from {} ({} source(s)) since {}", what(o), examined, unit, r.sources.size(),
-                    when(start_usec));
+            log::event(log::Level::ok, ids::exit_owner_clean,
+                       {{"QUANTUM_DENY_COUNT", 0}, {"QUANTUM_EXAMINED", examined}, {"QUANTUM_UNIT", unit}},
+                       "No {} in {} entries from {} ({} source(s)) since {}", what(o), examined, unit, r.sources.size(),
+                       when(start_usec));
     }
 
     if (!o.no_state) {

@@ -48,21 +48,44 @@ char priority(Level level) {
 }
 
 // One structured journal entry: MESSAGE as the stream would have had it, so greps keep
-// working, plus the fields journalctl can filter on (QUANTUM_TOOL=, QUANTUM_LEVEL=).
-bool send_to_journal(Level level, const std::string& line) {
-    std::vector<std::string> fields;
-    fields.push_back("MESSAGE=" + line);
-    fields.push_back(fmt::format("PRIORITY={}", priority(level)));
-    fields.push_back("SYSLOG_IDENTIFIER=" + g_tool);
-    fields.push_back("QUANTUM_TOOL=" + g_tool);
-    fields.push_back(fmt::format("QUANTUM_LEVEL={}", level_name(level)));
+// working, plus the fields journalctl can filter on.
+bool send_to_journal(Level level, const std::string& line, const Event* event) {
+    const std::vector<std::string> fields = journal_fields(level, line, event);
     std::vector<iovec> iov;
     for (const auto& f : fields)
         iov.push_back({const_cast<char*>(f.data()), f.size()}); // NOLINT: sendv only reads
     return sd_journal_sendv(iov.data(), static_cast<int>(iov.size())) >= 0;
 }
 
+// The journal's own fields and those our entries always carry: an event cannot set them.
+bool reserved_field(std::string_view name) {
+    return name == "MESSAGE" || name == "MESSAGE_ID" || name == "PRIORITY" || name == "SYSLOG_IDENTIFIER" ||
+           name == "QUANTUM_TOOL" || name == "QUANTUM_LEVEL";
+}
+
 } // namespace
+
+bool valid_field_name(std::string_view name) {
+    // journald's limit on field names is 64 bytes; a leading '_' is a trusted field.
+    if (name.empty() || name.size() > 64 || name[0] == '_' || (name[0] >= '0' && name[0] <= '9')) return false;
+    for (char c : name)
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
+std::vector<std::string> journal_fields(Level level, std::string_view line, const Event* event) {
+    std::vector<std::string> fields;
+    fields.push_back(fmt::format("MESSAGE={}", line));
+    fields.push_back(fmt::format("PRIORITY={}", priority(level)));
+    fields.push_back("SYSLOG_IDENTIFIER=" + g_tool);
+    fields.push_back("QUANTUM_TOOL=" + g_tool);
+    fields.push_back(fmt::format("QUANTUM_LEVEL={}", level_name(level)));
+    if (event == nullptr) return fields;
+    fields.push_back(fmt::format("MESSAGE_ID={}", event->id.hex));
+    for (const auto& f : event->fields)
+        if (valid_field_name(f.name) && !reserved_field(f.name)) fields.push_back(f.name + "=" + f.value);
+    return fields;
+}
 
 void set_identity(std::string tool, std::string tag) {
     g_tool = std::move(tool);
@@ -94,9 +117,10 @@ std::string format_line(Level level, std::string_view tag, std::string_view mess
     return fmt::format("{} [{}] {}: {}", stamp, tag, level_name(level), body);
 }
 
-void write(Level level, std::string_view message) {
+void write(Level level, std::string_view message, const Event* event) {
     static const bool journal = stderr_is_journal();
-    if (journal && send_to_journal(level, fmt::format("[{}] {}: {}", g_tag, level_name(level), text::escape(message))))
+    if (journal &&
+        send_to_journal(level, fmt::format("[{}] {}: {}", g_tag, level_name(level), text::escape(message)), event))
         return;
     std::string line = format_line(level, g_tag, message, journal, static_cast<long long>(std::time(nullptr)));
     line += '\n';

@@ -212,7 +212,9 @@ size_t deliver(const std::string& state_dir, const std::string& tool) {
     size_t remaining = 0;
     for (auto& e : entries) {
         if (outbox && now - e.queued_epoch > k_max_queued_age.count()) {
-            log::warn("Notification {} dropped: undelivered for over {} days", e.key, k_max_queued_age.count() / 86400);
+            log::event(log::Level::warn, ids::notify_dropped, {{"QUANTUM_NOTICE_KEY", e.key}},
+                       "Notification {} dropped: undelivered for over {} days", e.key,
+                       k_max_queued_age.count() / 86400);
             (void)outbox->drop(e);
             continue;
         }
@@ -221,8 +223,10 @@ size_t deliver(const std::string& state_dir, const std::string& tool) {
             if (contains(e.done, c) || contains(down, c)) continue;
             auto sent = send(ch, c, e);
             if (!sent) {
-                log::warn("Notification {} not delivered by {} (attempt {}): {}; {}", e.key, c, e.attempts,
-                          sent.error().message, outbox ? "kept in the outbox for the next run" : "not kept");
+                log::event(log::Level::warn, ids::notify_failed,
+                           {{"QUANTUM_NOTICE_KEY", e.key}, {"QUANTUM_CHANNEL", c}, {"QUANTUM_ATTEMPT", e.attempts}},
+                           "Notification {} not delivered by {} (attempt {}): {}; {}", e.key, c, e.attempts,
+                           sent.error().message, outbox ? "kept in the outbox for the next run" : "not kept");
                 down.push_back(c);
                 continue;
             }
@@ -234,7 +238,9 @@ size_t deliver(const std::string& state_dir, const std::string& tool) {
         const bool all =
             std::all_of(channels.begin(), channels.end(), [&](const auto& c) { return contains(e.done, c); });
         if (all) {
-            log::ok("Notification {} delivered ({})", e.key, list_or_none(e.done));
+            log::event(log::Level::ok, ids::notify_delivered,
+                       {{"QUANTUM_NOTICE_KEY", e.key}, {"QUANTUM_CHANNEL", list_or_none(e.done)}},
+                       "Notification {} delivered ({})", e.key, list_or_none(e.done));
             if (outbox)
                 if (auto r = outbox->acknowledge(e); !r) log::warn("Notification {}: {}", e.key, r.error().message);
         } else {

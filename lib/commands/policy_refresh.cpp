@@ -19,6 +19,8 @@ namespace qops::commands {
 namespace {
 
 using namespace policy;
+using log::Fields;
+using log::Level;
 
 constexpr std::chrono::seconds k_default_generator_timeout{30};
 constexpr const char* k_signing_key_env = "QUANTUM_POLICY_SIGNING_KEY_FILE";
@@ -107,8 +109,9 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     auto redis = value_or_throw(redis::connect_url(o.redis_url, {o.redis_timeout, "policy-refresh"}));
     auto attempt = value_or_throw(RefreshLock::acquire(redis, lock_ttl(o)));
     if (!attempt.lock) {
-        log::info("Another refresh holds {} (owner {}, {} ms left), skipping", k_lock_key,
-                  attempt.holder.empty() ? "unknown" : attempt.holder, attempt.holder_ttl_ms);
+        log::event(Level::info, ids::policy_lock_held, {{"QUANTUM_LOCK_TTL_MS", attempt.holder_ttl_ms}},
+                   "Another refresh holds {} (owner {}, {} ms left), skipping", k_lock_key,
+                   attempt.holder.empty() ? "unknown" : attempt.holder, attempt.holder_ttl_ms);
         metrics.gauge("quantum_policy_refresh_skipped", "1 when the last run found the refresh lock held.", 1);
         return ExitCode::ok;
     }
@@ -153,12 +156,15 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     case SaveOutcome::saved:
         break;
     case SaveOutcome::lock_lost:
-        log::warn("Refresh lock {} was lost before the save (run stalled past its TTL?): nothing written, "
-                  "the stored policy stays",
-                  k_lock_key);
+        log::event(Level::warn, ids::policy_not_written, {{"QUANTUM_POLICY_SEQ", seq}, {"QUANTUM_REASON", "lock_lost"}},
+                   "Refresh lock {} was lost before the save (run stalled past its TTL?): nothing written, "
+                   "the stored policy stays",
+                   k_lock_key);
         return ExitCode::reported;
     case SaveOutcome::newer_stored:
-        log::warn("A policy with policy_seq >= {} is already stored: nothing written, the newer policy stays", seq);
+        log::event(Level::warn, ids::policy_not_written,
+                   {{"QUANTUM_POLICY_SEQ", seq}, {"QUANTUM_REASON", "newer_stored"}},
+                   "A policy with policy_seq >= {} is already stored: nothing written, the newer policy stays", seq);
         return ExitCode::reported;
     }
 
@@ -166,7 +172,8 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     // the same round trip.
     auto [audit, read_back] = publish_audit_and_read_back(redis, sealed);
     if (!audit)
-        log::warn("Audit entry not written to {}: {}, policy saved anyway", k_audit_stream, audit.error().message);
+        log::event(Level::warn, ids::policy_audit_failed, {{"QUANTUM_POLICY_SEQ", sealed.policy_seq}},
+                   "Audit entry not written to {}: {}, policy saved anyway", k_audit_stream, audit.error().message);
 
     log::info("Validating policy in Redis...");
     auto fields = value_or_throw(std::move(read_back));
@@ -174,12 +181,14 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     // Checked as a reader would, trusting only our own key (readers trust their key file).
     auto stored = accept(fields, now, ReaderConfig{{own_key}, {}});
     if (!stored) {
-        log::fail("Policy validation failed: {}", stored.error().message);
+        log::event(Level::fail, ids::policy_check_failed, {{"QUANTUM_POLICY_SEQ", sealed.policy_seq}},
+                   "Policy validation failed: {}", stored.error().message);
         return ExitCode::integrity;
     }
     if (stored->policy_hash != sealed.policy_hash) {
-        log::fail("Policy in Redis is not the one just written (hash {} instead of {})",
-                  stored->policy_hash.substr(0, 8), sealed.policy_hash.substr(0, 8));
+        log::event(Level::fail, ids::policy_check_failed, {{"QUANTUM_POLICY_SEQ", sealed.policy_seq}},
+                   "Policy in Redis is not the one just written (hash {} instead of {})",
+                   stored->policy_hash.substr(0, 8), sealed.policy_hash.substr(0, 8));
         return ExitCode::integrity;
     }
     add_policy_gauges(metrics, *stored);
@@ -187,13 +196,19 @@ ExitCode refresh(const RefreshOptions& o, Metrics& metrics) {
     log::ok("Policy validated: version={} hash={} seq={} signed by {}+{:08x} valid_for={}min",
             stored->doc.policy_version, stored->policy_hash.substr(0, 8), stored->policy_seq, own_key.name, own_key.id,
             valid_for / 60);
+    const Fields figures{{"QUANTUM_POLICY_VERSION", stored->doc.policy_version},
+                         {"QUANTUM_POLICY_SEQ", stored->policy_seq},
+                         {"QUANTUM_POLICY_HASH", stored->policy_hash},
+                         {"QUANTUM_POLICY_VALID_UNTIL", stored->valid_until_epoch},
+                         {"QUANTUM_POLICY_SIGNER", own_key.name}};
     if (stored->valid_until_epoch <= now + k_freshness_margin_seconds) {
-        log::fail("Policy expires within the {} s freshness margin (valid_until={})", k_freshness_margin_seconds,
-                  stored->valid_until_epoch);
+        log::event(Level::fail, ids::policy_check_failed, figures,
+                   "Policy expires within the {} s freshness margin (valid_until={})", k_freshness_margin_seconds,
+                   stored->valid_until_epoch);
         return ExitCode::reported;
     }
     log::ok("Policy universe: {} symbols", stored->doc.universe.size());
-    log::ok("Policy refresh completed successfully");
+    log::event(Level::ok, ids::policy_stored, figures, "Policy refresh completed successfully");
     log::info("Valid until: {} UTC", human_utc(stored->valid_until_epoch));
     if (o.json)
         std::cout << nlohmann::json{{"policy_version", stored->doc.policy_version},

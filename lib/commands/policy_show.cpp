@@ -28,7 +28,8 @@ struct ShowOptions {
 ExitCode show(const ShowOptions& o, Metrics& metrics) {
     auto config = reader_config(o.verifier_keys, o.state_dir);
     if (!config) {
-        log::fail("No valid policy: {}", config.error().message);
+        log::event(log::Level::fail, ids::policy_rejected, {{"QUANTUM_EXIT_CODE", to_int(config.error().code)}},
+                   "No valid policy: {}", config.error().message);
         return config.error().code;
     }
     auto redis = value_or_throw(redis::connect_url(o.redis_url, {o.redis_timeout, "policy-show"}));
@@ -36,7 +37,8 @@ ExitCode show(const ShowOptions& o, Metrics& metrics) {
     auto sealed = load(redis, now, *config);
     if (!sealed) {
         // Fail-closed: no fallback policy, ever.
-        log::fail("No valid policy: {}", sealed.error().message);
+        log::event(log::Level::fail, ids::policy_rejected, {{"QUANTUM_EXIT_CODE", to_int(sealed.error().code)}},
+                   "No valid policy: {}", sealed.error().message);
         return sealed.error().code;
     }
     add_policy_gauges(metrics, *sealed);
@@ -61,11 +63,17 @@ ExitCode show(const ShowOptions& o, Metrics& metrics) {
                                  s.valid_until_epoch, (s.valid_until_epoch - now) / 60, text::escape(s.doc.generator),
                                  text::escape(s.doc.exit_owner), s.leverage_range(), s.doc.universe.size(), universe);
     }
+    const log::Fields figures{{"QUANTUM_POLICY_VERSION", s.doc.policy_version},
+                              {"QUANTUM_POLICY_SEQ", s.policy_seq},
+                              {"QUANTUM_POLICY_HASH", s.policy_hash},
+                              {"QUANTUM_POLICY_VALID_UNTIL", s.valid_until_epoch}};
     if (s.valid_until_epoch <= now + k_freshness_margin_seconds)
-        log::warn("Policy expires in {} s, within the {} s freshness margin: is policy-refresh running?",
-                  s.valid_until_epoch - now, k_freshness_margin_seconds);
+        log::event(log::Level::warn, ids::policy_near_expiry, figures,
+                   "Policy expires in {} s, within the {} s freshness margin: is policy-refresh running?",
+                   s.valid_until_epoch - now, k_freshness_margin_seconds);
     else
-        log::ok("Policy valid: version={} hash={}", s.doc.policy_version, s.policy_hash.substr(0, 8));
+        log::event(log::Level::ok, ids::policy_valid, figures, "Policy valid: version={} hash={}", s.doc.policy_version,
+                   s.policy_hash.substr(0, 8));
     return ExitCode::ok;
 }
 

@@ -214,4 +214,30 @@ StopReport stop_units(systemd::Bus* bus, const std::vector<std::string>& units, 
     return report;
 }
 
+std::vector<UnitState> judge_units(systemd::Bus* bus, const std::vector<std::string>& units,
+                                   const std::string& cgroup_root) {
+    std::vector<UnitState> out;
+    for (const auto& u : units) {
+        UnitState st{u, "unknown", 0, false, {}};
+        if (bus == nullptr) {
+            out.push_back(std::move(st));
+            continue;
+        }
+        auto info = bus->unit_info(u);
+        if (!info) {
+            st.error = info.error().message;
+            out.push_back(std::move(st));
+            continue;
+        }
+        const auto pids =
+            info->control_group.empty() ? std::vector<long>{} : cgroup_pids(cgroup_root, info->control_group);
+        st.processes = pids.size();
+        st.stopped = info->load_state == "loaded" &&
+                     (info->active_state == "inactive" || info->active_state == "failed") && pids.empty();
+        st.state = info->load_state == "loaded" ? info->active_state : info->load_state;
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
 } // namespace qops::ess

@@ -46,6 +46,21 @@ struct StopReport {
     std::string transport; // "systemd private socket", "system bus", "none"
 };
 
+// One guarded unit as it is now, judged the way enforce judges it.
+struct UnitState {
+    std::string unit;
+    std::string state;    // ActiveState ("inactive", "active", ...), the LoadState when not loaded,
+                          // "unknown" when it could not be asked
+    size_t processes = 0; // in its cgroup
+    bool stopped = false; // loaded, inactive or failed, cgroup empty
+    std::string error;    // why it could not be asked
+};
+
+// Judges each unit now without acting on it. bus may be null (no connection): then every
+// state is "unknown" and nothing is stopped.
+std::vector<UnitState> judge_units(systemd::Bus* bus, const std::vector<std::string>& units,
+                                   const std::string& cgroup_root);
+
 // The pids in <cgroup_root><control_group>/cgroup.procs; empty when the cgroup is gone.
 std::vector<long> cgroup_pids(const std::string& cgroup_root, const std::string& control_group);
 

@@ -76,6 +76,29 @@ Result<std::string> get_string(sd_bus* bus, std::chrono::milliseconds timeout, c
     return std::string(value);
 }
 
+// Properties.Get(iface, name) of a fixed-size property of D-Bus type sig ("t", "i").
+template <typename T>
+Result<T> get_basic(sd_bus* bus, std::chrono::milliseconds timeout, const char* path, const std::string& iface,
+                    const char* name, const char* sig, const std::string& what) {
+    auto reply = call(bus, timeout, path, "org.freedesktop.DBus.Properties", "Get", what,
+                      [&](sd_bus_message* m) { return sd_bus_message_append(m, "ss", iface.c_str(), name); });
+    if (!reply) return reply.error();
+    T value{};
+    if (sd_bus_message_read(reply->get(), "v", sig, &value) < 0) return unavailable(fmt::format("{}: bad reply", what));
+    return value;
+}
+
+// Manager.LoadUnit: the unit's object path.
+Result<std::string> load_unit(sd_bus* bus, std::chrono::milliseconds timeout, const std::string& unit) {
+    auto reply = call(bus, timeout, k_path, k_manager, "LoadUnit", "LoadUnit " + unit,
+                      [&](sd_bus_message* m) { return sd_bus_message_append(m, "s", unit.c_str()); });
+    if (!reply) return reply.error();
+    const char* p = nullptr;
+    if (sd_bus_message_read(reply->get(), "o", &p) < 0 || p == nullptr)
+        return unavailable(fmt::format("LoadUnit {}: bad reply", unit));
+    return std::string(p);
+}
+
 } // namespace
 
 void Bus::Unref::operator()(sd_bus* b) const noexcept {
@@ -141,13 +164,9 @@ Result<std::string> Bus::active_state(const std::string& unit) {
 }
 
 Result<UnitInfo> Bus::unit_info(const std::string& unit) {
-    auto reply = call(m_bus.get(), m_timeout, k_path, k_manager, "LoadUnit", "LoadUnit " + unit,
-                      [&](sd_bus_message* m) { return sd_bus_message_append(m, "s", unit.c_str()); });
-    if (!reply) return reply.error();
-    const char* p = nullptr;
-    if (sd_bus_message_read(reply->get(), "o", &p) < 0 || p == nullptr)
-        return unavailable(fmt::format("LoadUnit {}: bad reply", unit));
-    const std::string path(p);
+    auto loaded = load_unit(m_bus.get(), m_timeout, unit);
+    if (!loaded) return loaded.error();
+    const std::string& path = *loaded;
     UnitInfo info;
     auto load = get_string(m_bus.get(), m_timeout, path.c_str(), k_unit_iface, "LoadState", "LoadState of " + unit);
     if (!load) return load.error();
@@ -163,6 +182,72 @@ Result<UnitInfo> Bus::unit_info(const std::string& unit) {
         if (cg) info.control_group = *cg;
     }
     return info;
+}
+
+Result<TimerInfo> Bus::timer_info(const std::string& timer) {
+    sd_bus* bus = m_bus.get();
+    constexpr const char* k_timer_iface = "org.freedesktop.systemd1.Timer";
+    constexpr const char* k_service_iface = "org.freedesktop.systemd1.Service";
+    auto path = load_unit(bus, m_timeout, timer);
+    if (!path) return path.error();
+    TimerInfo t;
+    auto load = get_string(bus, m_timeout, path->c_str(), k_unit_iface, "LoadState", "LoadState of " + timer);
+    if (!load) return load.error();
+    t.load_state = *load;
+    auto active = get_string(bus, m_timeout, path->c_str(), k_unit_iface, "ActiveState", "ActiveState of " + timer);
+    if (!active) return active.error();
+    t.active_state = *active;
+    if (t.load_state != "loaded") return t;
+    auto last = get_basic<uint64_t>(bus, m_timeout, path->c_str(), k_timer_iface, "LastTriggerUSec", "t",
+                                    "LastTriggerUSec of " + timer);
+    if (!last) return last.error();
+    t.last_trigger_usec = *last;
+    auto next_rt = get_basic<uint64_t>(bus, m_timeout, path->c_str(), k_timer_iface, "NextElapseUSecRealtime", "t",
+                                       "NextElapseUSecRealtime of " + timer);
+    if (!next_rt) return next_rt.error();
+    t.next_elapse_realtime = *next_rt;
+    auto next_mono = get_basic<uint64_t>(bus, m_timeout, path->c_str(), k_timer_iface, "NextElapseUSecMonotonic", "t",
+                                         "NextElapseUSecMonotonic of " + timer);
+    if (!next_mono) return next_mono.error();
+    t.next_elapse_monotonic = *next_mono;
+    auto service = get_string(bus, m_timeout, path->c_str(), k_timer_iface, "Unit", "Unit of " + timer);
+    if (!service) return service.error();
+    t.service = *service;
+    auto spath = load_unit(bus, m_timeout, t.service);
+    if (!spath) return spath.error();
+    auto sactive =
+        get_string(bus, m_timeout, spath->c_str(), k_unit_iface, "ActiveState", "ActiveState of " + t.service);
+    if (!sactive) return sactive.error();
+    t.service_active_state = *sactive;
+    auto result = get_string(bus, m_timeout, spath->c_str(), k_service_iface, "Result", "Result of " + t.service);
+    if (!result) return result.error();
+    t.service_result = *result;
+    auto status = get_basic<int32_t>(bus, m_timeout, spath->c_str(), k_service_iface, "ExecMainStatus", "i",
+                                     "ExecMainStatus of " + t.service);
+    if (!status) return status.error();
+    t.exec_main_status = *status;
+    return t;
+}
+
+Result<std::vector<std::string>> Bus::list_units(const std::string& pattern) {
+    const std::string what = "ListUnitsByPatterns " + pattern;
+    auto reply = call(m_bus.get(), m_timeout, k_path, k_manager, "ListUnitsByPatterns", what, [&](sd_bus_message* m) {
+        int r = sd_bus_message_append(m, "as", 0);
+        if (r >= 0) r = sd_bus_message_append(m, "as", 1, pattern.c_str());
+        return r;
+    });
+    if (!reply) return reply.error();
+    sd_bus_message* m = reply->get();
+    if (sd_bus_message_enter_container(m, SD_BUS_TYPE_ARRAY, "(ssssssouso)") < 0)
+        return unavailable(fmt::format("{}: bad reply", what));
+    std::vector<std::string> names;
+    const char* name = nullptr;
+    int r = 0;
+    while ((r = sd_bus_message_read(m, "(ssssssouso)", &name, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                                    nullptr, nullptr, nullptr)) > 0)
+        names.emplace_back(name);
+    if (r < 0) return unavailable(fmt::format("{}: bad reply", what));
+    return names;
 }
 
 } // namespace qops::systemd

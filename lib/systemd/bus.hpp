@@ -5,8 +5,10 @@
 #include "base/error.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct sd_bus;
 
@@ -20,6 +22,19 @@ struct UnitInfo {
     std::string load_state;    // "loaded", "not-found", "masked", "error", ...
     std::string active_state;  // "active", "deactivating", "inactive", "failed", ...
     std::string control_group; // "/system.slice/x.service", empty when it has none
+};
+
+// What an operator asks of a timer and the service it triggers.
+struct TimerInfo {
+    std::string load_state;             // of the timer
+    std::string active_state;           // of the timer ("active" while it waits to elapse)
+    uint64_t last_trigger_usec = 0;     // realtime; 0: never triggered
+    uint64_t next_elapse_realtime = 0;  // NextElapseUSecRealtime; 0 or UINT64_MAX: none
+    uint64_t next_elapse_monotonic = 0; // NextElapseUSecMonotonic (OnActiveSec= timers)
+    std::string service;                // the unit it triggers
+    std::string service_active_state;
+    std::string service_result; // "success", "exit-code", "timeout", ...
+    int exec_main_status = 0;   // the last run's exit status
 };
 
 class Bus {
@@ -48,6 +63,12 @@ public:
     // Manager.LoadUnit, then LoadState, ActiveState and ControlGroup: a misspelled name
     // comes back with load_state "not-found". Errors: unavailable.
     Result<UnitInfo> unit_info(const std::string& unit);
+
+    // Manager.LoadUnit of the timer and its service, then the properties of TimerInfo.
+    // Errors: unavailable.
+    Result<TimerInfo> timer_info(const std::string& timer);
+    // Manager.ListUnitsByPatterns([], [pattern]): the names of the loaded units matching it.
+    Result<std::vector<std::string>> list_units(const std::string& pattern);
 
 private:
     struct Unref {

@@ -41,4 +41,4 @@ _quantum_ops_complete() {
 }
 
 complete -F _quantum_ops_complete policy-refresh policy-show exit-owner-watch audit-log audit-summary \
-    ops-ledger-append emergency-stop
+    ops-ledger-append emergency-stop quantum-status

@@ -93,6 +93,13 @@ harness_ready() {
 
 hx() { nsenter --target "$HARNESS_PID" --mount --uts --net --pid --cgroup "$@"; }
 
+# harness_shorten_timer TIMER SECONDS: a drop-in replacing the timer's calendar with a
+# short monotonic period, so the real timer runs the installed tool within seconds.
+harness_shorten_timer() {
+    hx mkdir -p "/etc/systemd/system/$1.d"
+    hx sh -c "printf '[Timer]\nOnCalendar=\nOnActiveSec=1s\nOnUnitActiveSec=$2s\nAccuracySec=100ms\nRandomizedDelaySec=0\n' >/etc/systemd/system/$1.d/50-proof.conf"
+}
+
 hx_wait() {
     local seconds=$1
     shift

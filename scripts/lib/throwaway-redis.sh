@@ -8,7 +8,9 @@ start_throwaway_redis() {
     local dir=$1
     REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
     # shellcheck disable=SC2064 # DIR is expanded now, on purpose
-    trap "kill \$(cat '$dir/redis.pid' 2>/dev/null) 2>/dev/null; rm -rf '$dir'" EXIT
+    # redis-server writes its log while it shuts down: wait for it before removing DIR.
+    trap "pid=\$(cat '$dir/redis.pid' 2>/dev/null); kill \$pid 2>/dev/null;
+        for _ in \$(seq 100); do kill -0 \$pid 2>/dev/null || break; sleep 0.05; done; rm -rf '$dir'" EXIT
     redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" --save '' --daemonize yes \
         --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >/dev/null
     for _ in $(seq 100); do

@@ -16,7 +16,7 @@ using namespace qops;
 namespace {
 
 const std::vector<std::string> k_tools = {"audit-log",         "audit-summary",  "emergency-stop", "exit-owner-watch",
-                                          "ops-ledger-append", "policy-refresh", "policy-show"};
+                                          "ops-ledger-append", "policy-refresh", "policy-show",    "quantum-status"};
 
 std::vector<std::string> needed_libraries(const std::string& tool) {
     auto r = test::run({"readelf", "-d", test::tool_path(tool)});
@@ -85,6 +85,7 @@ TEST_CASE("build: every dependency is linked shared and nothing is loaded with d
         {"ops-ledger-append", {"libyaml-cpp.so.0.7", "libsystemd.so.0", "libcurl.so.4", "libcrypto.so.3"}},
         {"emergency-stop", {"libsystemd.so.0", "libhiredis.so.0.14"}},
         {"audit-log", {"libcrypto.so.3"}},
+        {"quantum-status", {"libsystemd.so.0", "libhiredis.so.0.14", "libcrypto.so.3", "libfmt.so.9"}},
     };
     for (const auto& tool : k_tools) {
         const auto needed = needed_libraries(tool);

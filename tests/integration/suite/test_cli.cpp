@@ -11,7 +11,7 @@ using qops::test::TempDir;
 namespace {
 
 const std::vector<std::string> k_tools = {"audit-log",         "audit-summary",  "emergency-stop", "exit-owner-watch",
-                                          "ops-ledger-append", "policy-refresh", "policy-show"};
+                                          "ops-ledger-append", "policy-refresh", "policy-show",    "quantum-status"};
 
 } // namespace
 

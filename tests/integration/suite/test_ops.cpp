@@ -18,7 +18,7 @@ using qops::test::TempDir;
 namespace {
 
 const std::vector<std::string> k_tools = {"policy-refresh", "policy-show",       "exit-owner-watch", "audit-log",
-                                          "audit-summary",  "ops-ledger-append", "emergency-stop"};
+                                          "audit-summary",  "ops-ledger-append", "emergency-stop",   "quantum-status"};
 
 // COMPREPLY for the words typed so far (the last one being completed), with the
 // completion file sourced as bash-completion does and the built tools first in PATH.
