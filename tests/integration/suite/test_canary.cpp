@@ -249,6 +249,14 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
         o.env["CREDENTIALS_DIRECTORY"] = credentials.path();
         step("policy-show, credential", {"policy-show"}, o, {0});
     }
+    {
+        auto o = base();
+        o.env["QUANTUM_REDIS_URL"] = url_user_only;
+        o.env["QUANTUM_REDIS_PASSWORD_FILE"] = password_file;
+        step("quantum-status --json, password file", {"quantum-status", "--json"}, o, {0, 1, 3, 4});
+        step("quantum-status, URL with the password", {"quantum-status", "--redis", url_with_password}, base(),
+             {0, 1, 3, 4});
+    }
     step("audit-log append", {"audit-log", "append", "canary run: an ordinary action"}, base(), {0});
     step("audit-log verify", {"audit-log", "verify"}, base(), {0});
     step("audit-log stats", {"audit-log", "stats"}, base(), {0});
@@ -306,6 +314,7 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
         auto o = base();
         o.env["QUANTUM_REDIS_URL"] = "redis://qops:" + k_redis_password + "@127.0.0.1:" + std::to_string(free_port());
         step("policy-show, Redis down", {"policy-show"}, o, {3});
+        step("quantum-status, Redis down", {"quantum-status", "--json"}, o, {3, 4});
         step("policy-refresh, Redis down", {"policy-refresh", "--policy", k_policy}, o, {3});
         step("exit-owner-watch, Redis down",
              {"exit-owner-watch", "--journal-dir", one_deny_journal(work.file("fleet3")), "--state-dir",
@@ -316,6 +325,7 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
         auto o = base();
         o.env["QUANTUM_REDIS_URL"] = "redis://qops:" + k_wrong_password + "@127.0.0.1:" + port + "/0";
         step("policy-show, authentication refused", {"policy-show"}, o, {3});
+        step("quantum-status, authentication refused", {"quantum-status"}, o, {3, 4});
         step("policy-refresh, authentication refused", {"policy-refresh", "--policy", k_policy}, o, {3});
     }
     const std::vector<std::string> bad_urls = {
@@ -333,6 +343,7 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
     for (const auto& url : bad_urls) {
         // 2, or 3 where the text still parses (a '?' in the password): AUTH is refused.
         step("policy-show --redis <bad URL>", {"policy-show", "--redis", url}, base(), {2, 3});
+        step("quantum-status --redis <bad URL>", {"quantum-status", "--redis", url}, base(), {2, 3, 4});
         auto o = base();
         o.env["QUANTUM_REDIS_URL"] = url;
         // The watch reads the journal first and fails on storing the alert (3).
