@@ -73,7 +73,8 @@ Result<Document> from_json(const json& j, Stamps* stamps) {
     for (const auto& [key, value] : j.items()) {
         (void)value;
         const bool stamp = key == "created_at_epoch" || key == "valid_until_epoch" || key == "policy_seq";
-        if (!k_input_fields.contains(key) && !(stamped && stamp)) return invalid(fmt::format("unknown field '{}'", key));
+        if (!k_input_fields.contains(key) && !(stamped && stamp))
+            return invalid(fmt::format("unknown field '{}'", key));
     }
     Document d;
     if (!j.contains("policy_version")) return invalid("missing field 'policy_version'");
