@@ -79,7 +79,9 @@ TEST_CASE("audit-summary: --json equals a full scan on generated logs, a clock s
 TEST_CASE("audit-summary: delivered to a webhook and by mail on loopback, a dead webhook is exit 3") {
     TempDir tmp;
     const std::string log = tmp.file("audit.log");
-    REQUIRE(append(log, {"Auto-repair: Restarted Grafana container", "Weekly self-heal: All checks passed"}, "").ok());
+    REQUIRE(append(log, {"Auto-repair: Restarted Grafana container", "Weekly self-heal: All checks passed"},
+                   AppendOptions{})
+                .ok());
     const int http_port = test::free_port();
     std::filesystem::create_directories(tmp.file("posts"));
     test::Background http({"/usr/bin/python3", std::string(QOPS_TEST_DATA_DIR) + "/audit/http_sink.py",
