@@ -3,6 +3,7 @@
 #include "base/time.hpp"
 #include "crypto/checkpoint_check.hpp"
 #include "support/checkpoint_keys.hpp"
+#include "support/go_tool.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -448,4 +449,32 @@ TEST_CASE("audit log: stats and audit-summary report the same count for today as
     auto sum = test::run({"audit-summary", "--log", log, "--date", "today", "--json"});
     REQUIRE(sum.exit_code == 0);
     CHECK(nlohmann::json::parse(sum.out).at("total") == want);
+}
+
+TEST_CASE("audit log: Go's sumdb/note and sumdb/tlog verify a real log's stored checkpoint") {
+    TempDir tmp;
+    const auto tool = test::build_go_tool(tmp, "crypto/checkpoint_verify.go");
+    if (!tool) QOPS_SKIP("go (golang-go, golang-golang-x-mod-dev) is not installed");
+    test::CheckpointKeys keys;
+    const std::string log = tmp.file("audit.log");
+    write_lines(log, {"[2025-12-17T17:39:46.725707Z] Test audit entry - system check"});
+    REQUIRE(audit_log(log, {"rescan"}, keys.env()).exit_code == 0);
+    for (const std::string m : {"plain", "tab\there", "multi\nline", "ok é 日本", "bad \xff utf8"})
+        REQUIRE(audit_log(log, {"append", m}, keys.env()).exit_code == 0);
+    const std::string vkey = keys.verifier_key(test::default_audit_origin());
+    const std::string published = tmp.file("published");
+    std::filesystem::copy_file(log + ".checkpoint", published);
+    auto r = test::run({*tool, vkey, log + ".checkpoint", log});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with(test::default_audit_origin() + " 6 "));
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(audit_log(log, {"append", "more " + std::to_string(i)}, keys.env()).exit_code == 0);
+    // An older checkpoint against the grown log: its first 6 lines.
+    CHECK(test::run({*tool, vkey, published, log}).exit_code == 0);
+    CHECK(test::run({*tool, vkey, log + ".checkpoint", log}).out.starts_with(test::default_audit_origin() + " 9 "));
+    auto lines = lines_of(slurp(log));
+    lines[2][lines[2].size() - 70] ^= 1;
+    write_lines(log, lines);
+    CHECK(test::run({*tool, vkey, published, log}).exit_code == 1);
 }
