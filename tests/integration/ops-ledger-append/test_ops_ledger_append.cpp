@@ -37,16 +37,19 @@ std::vector<std::string> base_args(const std::string& ledger) {
             "a change",          "--outcome",       "SUCCESS"};
 }
 
-// The tools sign and verify with one throwaway key (and verifier state) per test run.
-const test::CheckpointKeys& keys() {
+// The tools sign and verify with one throwaway key per test run; each ledger has its own
+// verifier state beside it (two test ledgers of one size are not an equivocation).
+test::RunOptions signed_env(const std::string& ledger) {
     static const test::CheckpointKeys k;
-    return k;
+    auto o = k.env();
+    o.env["QUANTUM_VERIFIER_STATE_DIR"] = ledger + ".verifier-state";
+    return o;
 }
 
 test::RunResult append_entry(const std::string& ledger, std::vector<std::string> extra = {}) {
     auto args = base_args(ledger);
     args.insert(args.end(), extra.begin(), extra.end());
-    return test::run(args, keys().env());
+    return test::run(args, signed_env(ledger));
 }
 
 Ledger parsed(const std::string& path) {
@@ -62,7 +65,7 @@ YAML::Node node_of(const EntryBlock& e) {
 }
 
 test::RunResult verify_cmd(const std::string& ledger) {
-    return test::run({"ops-ledger-append", "--ledger", ledger, "--verify"}, keys().env());
+    return test::run({"ops-ledger-append", "--ledger", ledger, "--verify"}, signed_env(ledger));
 }
 
 } // namespace
