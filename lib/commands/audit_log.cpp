@@ -53,6 +53,7 @@ ExitCode append_entries(const LogOptions& o, const std::vector<std::string>& mes
     const auto key = signing_key_or_warn();
     const AppendOptions options{!no_sync, key ? &*key : nullptr, o.origin};
     auto written = value_or_throw(append(path, all, options));
+    witness_checkpoint(witness_url(o.redis_flag), written.checkpoint, "audit-log");
     if (written.recovered > 0)
         log::warn("{}: took in {} entry an interrupted append left after the tree state", path, written.recovered);
     metrics.gauge("quantum_audit_appended", "Entries appended by the last run.",
@@ -157,6 +158,7 @@ ExitCode rescan_log(const LogOptions& o, Metrics& metrics) {
         rescan(path, AppendOptions{true, key ? &*key : nullptr, o.origin}, value_or_throw(load_legacy_key())));
     metrics.gauge("quantum_audit_checkpoint_size", "Tree size of the audit log's latest checkpoint.",
                   static_cast<double>(r.size));
+    witness_checkpoint(witness_url(o.redis_flag), r.checkpoint, "audit-log");
     if (r.adopted > 0) log::warn("{}: {} entries after the previous checkpoint are now in the tree", path, r.adopted);
     log::ok("{}: tree state rebuilt, checkpoint of {} entries stored", path, r.size);
     return ExitCode::ok;
@@ -197,6 +199,8 @@ Environment:
   QUANTUM_VERIFIER_STATE_DIR  as --state-dir (default $STATE_DIRECTORY or /var/lib/quantum)
   QT_AUDIT_KEY_FILE       the first edition's HMAC key, to verify entries chained with it
                           (else the credential audit-key)
+  QUANTUM_REDIS_URL       as --redis: each new checkpoint is also published (best effort) to
+                          the stream quantum:stream:checkpoints; unset: not published
   QUANTUM_METRICS_DIR     as --metrics-dir
 
 )";
@@ -217,6 +221,7 @@ int audit_log_main(int argc, char** argv) {
     append->add_flag("--no-sync", no_sync, "Skip fdatasync per entry (bulk imports)");
     auto* stats_cmd = app->add_subcommand("stats", "Count entries");
     stats_cmd->add_flag("--json", o.json, "Print as JSON");
+    app->add_option("--redis", o.redis_flag, "Redis URL the checkpoints are witnessed in [env: QUANTUM_REDIS_URL]");
     app->add_option("--origin", o.origin, "Checkpoint origin and key name [env: QUANTUM_CHECKPOINT_ORIGIN]");
     VerifyFlags vf;
     auto* verify = app->add_subcommand("verify", "Verify the log and its checkpoints");

@@ -6,8 +6,10 @@
 #include "base/error.hpp"
 #include "base/file.hpp"
 #include "commands/log.hpp"
+#include "crypto/base64.hpp"
 #include "crypto/checkpoint_check.hpp"
 #include "crypto/note.hpp"
+#include "redis/client.hpp"
 
 #include <unistd.h>
 
@@ -101,6 +103,38 @@ inline void record_accepted(const std::string& state_dir, const std::optional<cr
     if (!largest) return;
     if (auto r = crypto::record_accepted_checkpoint(state_dir, *largest); !r)
         log::warn("the accepted checkpoint is not recorded in {}: {}, ignoring", state_dir, r.error().message);
+}
+
+inline constexpr const char* k_checkpoint_stream = "quantum:stream:checkpoints";
+inline constexpr size_t k_checkpoint_stream_maxlen = 100000;
+
+// The Redis a checkpoint is witnessed in: --redis, else $QUANTUM_REDIS_URL; empty (no
+// witnessing) when neither is set, so a shell append on a host without Redis stays quiet.
+inline std::string witness_url(const std::string& redis_flag) {
+    return !redis_flag.empty() ? redis_flag : env_or("QUANTUM_REDIS_URL", "");
+}
+
+// Publishes a new checkpoint to quantum:stream:checkpoints (origin, size, root, note), best
+// effort: a Redis that is down or refuses is a WARN and the append stands. True when stored.
+inline bool witness_checkpoint(const std::string& url, const std::string& note, const std::string& client_name) {
+    if (url.empty()) return false;
+    auto body = crypto::checkpoint_body_of(note);
+    if (!body) return false;
+    auto client = redis::connect_url(url, {redis::timeout_from_env(), client_name});
+    Result<redis::Reply> r =
+        client
+            ? client->command({"XADD", k_checkpoint_stream, "MAXLEN", "~", std::to_string(k_checkpoint_stream_maxlen),
+                               "*", "origin", body->origin, "size", std::to_string(body->size), "root",
+                               crypto::base64_encode(std::string_view(reinterpret_cast<const char*>(body->root.data()),
+                                                                      body->root.size())),
+                               "note", note})
+            : Result<redis::Reply>(client.error());
+    if (!r) {
+        log::warn("checkpoint {} of {} not published to {}: {}, ignoring", body->size, body->origin,
+                  k_checkpoint_stream, r.error().message);
+        return false;
+    }
+    return true;
 }
 
 } // namespace qops::commands

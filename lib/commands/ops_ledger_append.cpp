@@ -42,6 +42,7 @@ struct AppendOptions {
     std::string rollback_of;
     bool git_tag = false, dry_run = false, json = false, verify = false;
     std::string redis_url;
+    std::string witness_url;              // where checkpoints are published (empty: nowhere)
     std::string origin;                   // --origin (else QUANTUM_CHECKPOINT_ORIGIN, else the default)
     bool print_checkpoint = false;        // --checkpoint without --verify
     std::vector<std::string> checkpoints; // --checkpoint FILE... with --verify
@@ -229,8 +230,10 @@ void validate(const AppendOptions& o) {
 std::vector<crypto::CheckpointInput> stored_checkpoint(const std::string& path) {
     std::vector<crypto::CheckpointInput> out;
     auto note = read_file(checkpoint_path(path), k_max_checkpoint_file_bytes);
-    if (note) out.push_back({checkpoint_path(path), *note, false});
-    else if (note.error().kind != ErrorKind::not_found) throw Failure(note.error());
+    if (note)
+        out.push_back({checkpoint_path(path), *note, false});
+    else if (note.error().kind != ErrorKind::not_found)
+        throw Failure(note.error());
     return out;
 }
 
@@ -394,7 +397,9 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     value_or_throw(write_file_atomic(o.ledger, new_text, mode));
     // After the ledger: a writer killed between the two leaves an older checkpoint, which
     // the next append finds consistent (its first entries) and replaces.
-    value_or_throw(with_context(write_file_atomic(checkpoint_path(o.ledger), note, 0644), "cannot write the checkpoint"));
+    value_or_throw(
+        with_context(write_file_atomic(checkpoint_path(o.ledger), note, 0644), "cannot write the checkpoint"));
+    witness_checkpoint(o.witness_url, note, "ops-ledger-append");
     metrics.gauge("quantum_ledger_checkpoint_size", "Tree size of the ledger's latest checkpoint.",
                   static_cast<double>(cp.size));
     metrics.gauge("quantum_ops_ledger_entries", "Entries in the ops ledger.",
@@ -439,7 +444,9 @@ sha256 (first 16 hex), size_bytes and mtime_utc. --metrics-url URL records the b
 (HTTP, 2 s, at most 64 KiB). --redis-snapshot 'COMMAND' records the reply (2 s).
 
 Environment:
-  QUANTUM_REDIS_URL (and QUANTUM_REDIS_PASSWORD_FILE) for --redis-snapshot
+  QUANTUM_REDIS_URL (and QUANTUM_REDIS_PASSWORD_FILE) for --redis-snapshot; when set (or
+                       --redis), each new checkpoint is also published (best effort) to
+                       the stream quantum:stream:checkpoints
   QUANTUM_LEDGER_SIGNING_KEY_FILE  Ed25519 private key (PKCS#8 PEM, mode 0600) signing the
                        checkpoints (else the credential ledger-signing-key)
   QUANTUM_CHECKPOINT_ORIGIN  as --origin (default <hostname>/quantum-ops/ledger)
@@ -494,6 +501,7 @@ int ops_ledger_append_main(int argc, char** argv) {
         std::erase(o.checkpoints, std::string());
         o.print_checkpoint = checkpoint->count() > 0 && o.checkpoints.empty() && !o.verify;
         o.redis_url = redis::url_from_env_or(redis_flag);
+        o.witness_url = witness_url(redis_flag);
         return append_entry(o, metrics);
     });
 }

@@ -387,8 +387,8 @@ CheckpointReport check_checkpoints(const Ledger& l, const std::vector<crypto::Ch
     else if (stored && covered < order.size() && check.problems().empty()) {
         r.uncovered = order.size() - covered;
         r.uncovered_problem = fmt::format("{}: uncovered: entries {}-{} (append order) are in no checkpoint "
-                                         "(added outside ops-ledger-append?)",
-                                         entry_name(*order[covered]), covered + 1, order.size());
+                                          "(added outside ops-ledger-append?)",
+                                          entry_name(*order[covered]), covered + 1, order.size());
     }
     return r;
 }

@@ -93,8 +93,8 @@ struct CheckpointReport {
     std::vector<crypto::CheckedCheckpoint> checkpoints;
     std::optional<crypto::CheckpointBody> largest; // the largest consistent authenticated one
     bool stored = false;                           // <ledger>.checkpoint was there
-    uint64_t uncovered = 0;         // entries (append order) after the stored checkpoint's
-    std::string uncovered_problem;  // what verify reports about them (not in problems)
+    uint64_t uncovered = 0;                        // entries (append order) after the stored checkpoint's
+    std::string uncovered_problem;                 // what verify reports about them (not in problems)
 };
 
 // Checks the ledger's entries against the checkpoints (inputs: the stored one first, then

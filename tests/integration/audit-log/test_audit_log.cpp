@@ -4,6 +4,7 @@
 #include "crypto/checkpoint_check.hpp"
 #include "support/checkpoint_keys.hpp"
 #include "support/go_tool.hpp"
+#include "support/redis_server.hpp"
 #include "support/run.hpp"
 #include "support/temp_dir.hpp"
 
@@ -53,7 +54,7 @@ test::RunResult audit_log(const std::string& log, std::vector<std::string> args,
 
 } // namespace
 
-TEST_CASE("audit log: 64 concurrent appenders; verify and the checkpoint size equal the number of appends") {
+TEST_CASE("audit log: 64 concurrent appenders, then verify and the checkpoint size equal the number of appends") {
     TempDir tmp;
     test::CheckpointKeys keys;
     const std::string log = tmp.file("audit.log");
@@ -477,4 +478,37 @@ TEST_CASE("audit log: Go's sumdb/note and sumdb/tlog verify a real log's stored 
     lines[2][lines[2].size() - 70] ^= 1;
     write_lines(log, lines);
     CHECK(test::run({*tool, vkey, published, log}).exit_code == 1);
+}
+
+TEST_CASE("audit log: each checkpoint is witnessed in quantum:stream:checkpoints, Redis down is a WARN only") {
+    TempDir tmp;
+    test::CheckpointKeys keys;
+    test::RedisServer redis;
+    const std::string log = tmp.file("audit.log");
+    auto env = keys.env();
+    env.env["QUANTUM_REDIS_URL"] = redis.url();
+    env.env["QUANTUM_REDIS_TIMEOUT_MS"] = "500";
+    REQUIRE(audit_log(log, {"append", "one"}, env).exit_code == 0);
+    REQUIRE(audit_log(log, {"append", "two"}, env).exit_code == 0);
+    auto all = redis.cmd({"XRANGE", "quantum:stream:checkpoints", "-", "+"});
+    REQUIRE(all.size() == 2);
+    std::map<std::string, std::string> f;
+    const auto fields = all.element(1).element(1);
+    for (size_t i = 0; i + 1 < fields.size(); i += 2)
+        f[std::string(fields.element(i).str())] = std::string(fields.element(i + 1).str());
+    CHECK(f.at("origin") == test::default_audit_origin());
+    CHECK(f.at("size") == "2");
+    CHECK(f.at("note") == slurp(log + ".checkpoint"));
+    CHECK(slurp(log + ".checkpoint").find(f.at("root")) != std::string::npos);
+    // The witnessed note is a published checkpoint like any other.
+    const std::string published = tmp.write("witnessed", f.at("note"));
+    CHECK(audit_log(log, {"verify", "--checkpoint", published}, env).exit_code == 0);
+
+    redis.stop();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = audit_log(log, {"append", "three"}, env);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Catch::Contains("WARN: checkpoint 3 of") && Catch::Contains("not published"));
+    CHECK(audit_log(log, {"verify"}, env).exit_code == 0);
 }

@@ -4,8 +4,8 @@
 // the state it had. (policy-refresh's own cases are in tests/policy/test_refresh.cpp; a
 // full disk in tests/ledger and tests/audit; a rotated or vacuumed journal and entries
 // stamped before the checkpoint in tests/journal.)
-#include "support/journal_fixture.hpp"
 #include "support/checkpoint_keys.hpp"
+#include "support/journal_fixture.hpp"
 #include "support/policy_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run.hpp"
@@ -279,10 +279,9 @@ TEST_CASE("faults: a full disk under the audit log is exit 3 and leaves a log th
     int last = 0;
     int appended = 0;
     for (int i = 0; i < 400 && last == 0; ++i) {
-        last =
-            test::run({"audit-log", "--log", log, "append", std::string(200, 'x') + " " + std::to_string(i)},
-                      signed_env())
-                .exit_code;
+        last = test::run({"audit-log", "--log", log, "append", std::string(200, 'x') + " " + std::to_string(i)},
+                         signed_env())
+                   .exit_code;
         if (last == 0) ++appended;
     }
     CHECK(last == 3);
