@@ -291,8 +291,8 @@ VerifyReport verify(const Ledger& l) {
         if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
         by_seq[*e.seq] = &e;
         if (previous_in_file && *previous_in_file->seq <= *e.seq)
-            r.problems.push_back(fmt::format("{} and {}: out of append order (reordered)",
-                                             previous_in_file->operation_id, e.operation_id));
+            r.problems.push_back(
+                fmt::format("{} and {}: out of append order (reordered)", entry_name(*previous_in_file), name));
         previous_in_file = &e;
         if (e.operation_id.size() >= 14 && e.operation_id.substr(4, 7) != e.month)
             r.problems.push_back(fmt::format("{}: in the {} section", name, e.month));
@@ -300,12 +300,13 @@ VerifyReport verify(const Ledger& l) {
     uint64_t expected = 1;
     for (const auto& [seq, e] : by_seq) {
         if (seq != expected)
-            r.problems.push_back(fmt::format("chain_seq {}..{} missing (entries removed)", expected, seq - 1));
+            r.problems.push_back(fmt::format("{}: chain_seq {}..{} missing before it (entries removed)", entry_name(*e),
+                                             expected, seq - 1));
         const auto before = by_seq.find(seq - 1);
         const std::string prev =
             seq == 1 ? std::string(k_zero_hash) : (before == by_seq.end() ? "" : before->second->entry_hash);
         if (e->prev_hash.empty() || (!prev.empty() && e->prev_hash != prev))
-            r.problems.push_back(fmt::format("{}: prev_hash does not name the previous entry", e->operation_id));
+            r.problems.push_back(fmt::format("{}: prev_hash does not name the previous entry", entry_name(*e)));
         expected = seq + 1;
     }
     if (!by_seq.empty()) {

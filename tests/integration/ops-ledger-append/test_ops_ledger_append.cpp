@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -431,4 +432,109 @@ TEST_CASE("ops-ledger-append: --verify catches an edited value or a removed or r
                         first + good.substr(b[2].second);
         expect_broken(t, "reordered");
     }
+}
+
+TEST_CASE("ops-ledger-append: the tamper table, each row exit 4 naming the entry's line") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(append_entry(ledger, {"--notes", "entry " + std::to_string(i)}).exit_code == 0);
+    REQUIRE(verify_cmd(ledger).exit_code == 0);
+    const std::string published = tmp.file("published");
+    std::filesystem::copy_file(ledger + ".checkpoint", published);
+    const std::string good = slurp(ledger);
+    // The ```yaml blocks, newest first: [0..2] chained, then the seed's.
+    std::vector<std::pair<size_t, size_t>> b;
+    for (size_t p = good.find("```yaml\n"); p != std::string::npos; p = good.find("```yaml\n", p + 1))
+        b.emplace_back(p, good.find("```\n", p + 8) + 4);
+    auto block = [&](size_t i) { return good.substr(b[i].first, b[i].second - b[i].first); };
+    auto line_of = [](const std::string& text, size_t offset) {
+        return 1 + std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n');
+    };
+    auto expect_tampered = [&](const std::string& text, long line, const std::string& needle) {
+        std::ofstream(ledger, std::ios::trunc) << text;
+        auto r = test::run({"ops-ledger-append", "--ledger", ledger, "--verify", "--checkpoint", published},
+                           signed_env(ledger));
+        INFO(text << r.err);
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("(line " + std::to_string(line) + ")") && Catch::Contains(needle));
+    };
+    const std::string legacy_block = "```yaml\n---\noperation_id: OPS-2026-01-01-099\noperation_name: forged\n```\n";
+    SECTION("a byte edited") {
+        std::string t = good;
+        t[t.find("notes: entry 1") + 13] = '7';
+        expect_tampered(t, line_of(t, b[1].first), "does not match its entry_hash");
+    }
+    SECTION("an entry deleted") {
+        std::string t = good;
+        t.erase(b[1].first, b[1].second - b[1].first);
+        expect_tampered(t, line_of(t, t.find("```yaml\n")), "missing before it");
+    }
+    SECTION("two entries swapped") {
+        std::string t = good.substr(0, b[0].first) + block(1) + good.substr(b[0].second, b[1].first - b[0].second) +
+                        block(0) + good.substr(b[1].second);
+        expect_tampered(t, line_of(t, b[0].first), "reordered");
+    }
+    SECTION("truncated: the newest entry removed") {
+        std::string t = good;
+        t.erase(b[0].first, b[0].second - b[0].first);
+        expect_tampered(t, line_of(t, t.find("```yaml\n")), "truncated");
+    }
+    SECTION("an unchained entry inserted between two chained ones") {
+        std::string t = good;
+        t.insert(b[1].first, legacy_block + "\n");
+        expect_tampered(t, line_of(t, b[1].first), "unchained, but newer than the chained entry");
+    }
+    SECTION("the chain fields stripped from an entry") {
+        std::string t = good;
+        const size_t from = t.find("chain_seq: 3");
+        t.erase(from, t.find("```\n", from) - from);
+        expect_tampered(t, line_of(t, b[0].first), "unchained");
+    }
+    SECTION("a legacy entry added after the chained ones (at the top of the month)") {
+        std::string t = good;
+        t.insert(b[0].first, legacy_block + "\n");
+        expect_tampered(t, line_of(t, b[0].first), "unchained, but newer than the chained entry");
+    }
+    SECTION("rewritten and re-signed with the same key after the checkpoint was published") {
+        TempDir other;
+        const std::string forged = other.file("L.md");
+        std::filesystem::copy_file(seed_path(), forged);
+        for (int i = 0; i < 3; ++i)
+            REQUIRE(append_entry(forged, {"--notes", "rewritten " + std::to_string(i)}).exit_code == 0);
+        std::filesystem::copy_file(forged + ".checkpoint", ledger + ".checkpoint",
+                                   std::filesystem::copy_options::overwrite_existing);
+        const std::string t = slurp(forged);
+        expect_tampered(t, line_of(t, t.find("```yaml\n")), "equivocation");
+    }
+    SECTION("an edited legacy entry: the chain cannot see it, the checkpoint's tree does") {
+        std::string t = good;
+        t.replace(t.find("hostname: Gemgeminay"), 20, "hostname: elsewhere1");
+        std::ofstream(ledger, std::ios::trunc) << t;
+        auto r = verify_cmd(ledger);
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("rewritten") && Catch::Contains("(line "));
+    }
+}
+
+TEST_CASE("ops-ledger-append: the untampered ledger stays consistent with an older checkpoint, and prints its own") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    REQUIRE(append_entry(ledger).exit_code == 0);
+    const std::string published = tmp.file("published");
+    std::filesystem::copy_file(ledger + ".checkpoint", published);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(append_entry(ledger).exit_code == 0);
+    auto r = test::run({"ops-ledger-append", "--ledger", ledger, "--verify", "--checkpoint", published, "--json"},
+                       signed_env(ledger));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    auto cp = test::run({"ops-ledger-append", "--ledger", ledger, "--checkpoint"}, signed_env(ledger));
+    CHECK(cp.exit_code == 0);
+    CHECK(cp.out.starts_with(test::default_ledger_origin() + "\n11\n"));
+    auto vk = test::run({"ops-ledger-append", "--verifier-key"}, signed_env(ledger));
+    CHECK(vk.exit_code == 0);
+    CHECK_THAT(vk.out, Catch::StartsWith(test::default_ledger_origin() + "+"));
 }
