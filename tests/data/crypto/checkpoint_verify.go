@@ -1,8 +1,11 @@
 // checkpoint_verify checks a quantum-ops checkpoint against its log with golang.org/x/mod
 // only (sumdb/note for the signed note, sumdb/tlog for the RFC 6962 tree), independent of
 // quantum-ops' code:
-//   checkpoint_verify VERIFIER_KEY CHECKPOINT_FILE LOG_FILE
-// The leaves are the log's lines without their newlines, in file order. Prints
+//   checkpoint_verify VERIFIER_KEY CHECKPOINT_FILE LOG_FILE [ledger]
+// The leaves are the log's lines without their newlines, in file order; with "ledger",
+// the text between each entry's ```yaml fence and its closing fence (in the month
+// sections), in append order: unchained entries from the bottom of the file up, then the
+// chained ones by chain_seq. Prints
 // "<origin> <size> <base64 root>" and exits 0 when the note verifies and the log's first
 // <size> lines hash to <root>; exit 1 otherwise.
 package main
@@ -12,6 +15,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -67,14 +72,24 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
-	leaves := bytes.SplitAfter(log, []byte("\n"))
+	var leaves [][]byte
+	if len(os.Args) > 4 && os.Args[4] == "ledger" {
+		leaves = ledgerLeaves(string(log))
+	} else {
+		for _, l := range bytes.SplitAfter(log, []byte("\n")) {
+			if !bytes.HasSuffix(l, []byte("\n")) {
+				break
+			}
+			leaves = append(leaves, bytes.TrimSuffix(l, []byte("\n")))
+		}
+	}
 	stored := memory{}
 	var count int64
 	for _, l := range leaves {
-		if count == size || !bytes.HasSuffix(l, []byte("\n")) {
+		if count == size {
 			break
 		}
-		hashes, err := tlog.StoredHashes(count, bytes.TrimSuffix(l, []byte("\n")), stored)
+		hashes, err := tlog.StoredHashes(count, l, stored)
 		if err != nil {
 			panic(err)
 		}
@@ -95,4 +110,52 @@ func main() {
 			base64.StdEncoding.EncodeToString(h[:]), lines[2])
 	}
 	fmt.Println(lines[0], size, lines[2])
+}
+
+var monthHeading = regexp.MustCompile(`^## \d{4}-\d{2}\s*$`)
+var chainSeq = regexp.MustCompile(`(?m)^chain_seq: (\d+)$`)
+
+func ledgerLeaves(text string) [][]byte {
+	type block struct {
+		body string
+		seq  int64 // -1: unchained
+	}
+	var blocks []block
+	inMonths, trailer := false, false
+	lines := strings.SplitAfter(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSuffix(lines[i], "\n")
+		switch {
+		case monthHeading.MatchString(l):
+			inMonths = inMonths || !trailer
+		case strings.HasPrefix(l, "## ") && inMonths:
+			trailer = true
+		case strings.TrimRight(l, " ") == "```yaml":
+			body := ""
+			for i++; i < len(lines) && strings.TrimRight(strings.TrimSuffix(lines[i], "\n"), " ") != "```"; i++ {
+				body += lines[i]
+			}
+			if inMonths && !trailer {
+				b := block{body, -1}
+				if m := chainSeq.FindStringSubmatch(body); m != nil {
+					b.seq, _ = strconv.ParseInt(m[1], 10, 64)
+				}
+				blocks = append(blocks, b)
+			}
+		}
+	}
+	var legacy, chained []block
+	for i := len(blocks) - 1; i >= 0; i-- {
+		if blocks[i].seq < 0 {
+			legacy = append(legacy, blocks[i])
+		} else {
+			chained = append(chained, blocks[i])
+		}
+	}
+	sort.SliceStable(chained, func(a, b int) bool { return chained[a].seq < chained[b].seq })
+	var out [][]byte
+	for _, b := range append(legacy, chained...) {
+		out = append(out, []byte(b.body))
+	}
+	return out
 }

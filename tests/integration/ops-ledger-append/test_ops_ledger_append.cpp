@@ -2,6 +2,7 @@
 // PyYAML, exit codes shared by append and --verify, concurrency, kill -9 and a full disk.
 #include "ledger/ledger.hpp"
 #include "support/checkpoint_keys.hpp"
+#include "support/go_tool.hpp"
 #include "support/run.hpp"
 #include "support/skip.hpp"
 #include "support/temp_dir.hpp"
@@ -537,4 +538,25 @@ TEST_CASE("ops-ledger-append: the untampered ledger stays consistent with an old
     auto vk = test::run({"ops-ledger-append", "--verifier-key"}, signed_env(ledger));
     CHECK(vk.exit_code == 0);
     CHECK_THAT(vk.out, Catch::StartsWith(test::default_ledger_origin() + "+"));
+}
+
+TEST_CASE("ops-ledger-append: Go's sumdb/note and sumdb/tlog verify a real ledger's stored checkpoint") {
+    TempDir tmp;
+    const auto tool = test::build_go_tool(tmp, "crypto/checkpoint_verify.go");
+    if (!tool) QOPS_SKIP("go (golang-go, golang-golang-x-mod-dev) is not installed");
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(append_entry(ledger, {"--notes", "multi\nline: \"value\" " + std::to_string(i)}).exit_code == 0);
+    auto vk = test::run({"ops-ledger-append", "--verifier-key"}, signed_env(ledger));
+    REQUIRE(vk.exit_code == 0);
+    const std::string vkey = vk.out.substr(0, vk.out.find('\n'));
+    auto r = test::run({*tool, vkey, ledger + ".checkpoint", ledger, "ledger"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with(test::default_ledger_origin() + " 10 "));
+    std::string t = slurp(ledger);
+    t[t.find("multi") + 1] = 'U';
+    std::ofstream(ledger, std::ios::trunc) << t;
+    CHECK(test::run({*tool, vkey, ledger + ".checkpoint", ledger, "ledger"}).exit_code == 1);
 }
