@@ -204,7 +204,12 @@ Result<void> record_accepted_checkpoint(const std::string& state_dir, const Chec
 }
 
 Result<std::optional<SigningKey>> load_optional_signing_key(const char* env_var, const std::string& credential) {
-    if (!env(env_var) && !credential_path(credential)) return std::optional<SigningKey>();
+    if (!env(env_var)) {
+        // An empty credential is the units' default (SetCredential=) for a host without a key.
+        const auto cred = credential_path(credential);
+        struct stat st {};
+        if (!cred || (::stat(cred->c_str(), &st) == 0 && st.st_size == 0)) return std::optional<SigningKey>();
+    }
     auto key = SigningKey::load_from_env_or_credential(env_var, credential);
     if (!key) return key.error();
     return std::optional<SigningKey>(std::move(*key));

@@ -92,8 +92,8 @@ Result<std::optional<CheckpointBody>> read_accepted_checkpoint(const std::string
 Result<void> record_accepted_checkpoint(const std::string& state_dir, const CheckpointBody& body);
 
 // The log's signing key from $<env_var> (a file) or the credential <credential>;
-// nullopt when neither is configured (an unauthenticated log, which the caller WARNs
-// about). Errors (usage, naming the file): SigningKey::load_pem_file's.
+// nullopt when neither is configured, or the credential is empty (an unauthenticated log,
+// which the caller WARNs about). Errors (usage, naming the file): SigningKey::load_pem_file's.
 Result<std::optional<SigningKey>> load_optional_signing_key(const char* env_var, const std::string& credential);
 
 } // namespace qops::crypto
