@@ -338,18 +338,12 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
     }
     inputs.insert(inputs.end(), options.checkpoints.begin(), options.checkpoints.end());
     if (!options.state_dir.empty()) {
-        for (const auto& in : inputs) {
-            auto body = crypto::checkpoint_body_of(in.note);
-            if (!body) continue;
-            auto accepted = crypto::read_accepted_checkpoint(options.state_dir, body->origin);
-            if (!accepted) {
-                if (accepted.error().code != ExitCode::integrity) return accepted.error();
-                rep.problems.push_back({0, "garbled state", accepted.error().message});
-            } else if (*accepted) {
-                inputs.push_back(
-                    {"the checkpoint accepted before (" + options.state_dir + ")", (*accepted)->text(), true});
-            }
-            break;
+        auto accepted = crypto::accepted_input(options.state_dir, inputs);
+        if (!accepted) {
+            if (accepted.error().code != ExitCode::integrity) return accepted.error();
+            rep.problems.push_back({0, "garbled state", accepted.error().message});
+        } else if (*accepted) {
+            inputs.push_back(std::move(**accepted));
         }
     }
     crypto::CheckpointCheck check(inputs, options.keys);

@@ -249,17 +249,11 @@ ExitCode verify_file(const AppendOptions& o, Metrics& metrics) {
     const Ledger l = value_or_throw(parse(text));
     auto r = verify(l);
     std::vector<std::string> garbled;
-    for (const auto& in : inputs) {
-        auto body = crypto::checkpoint_body_of(in.note);
-        if (!body) continue;
-        auto accepted = crypto::read_accepted_checkpoint(state_dir, body->origin);
-        if (!accepted) {
-            if (accepted.error().code != ExitCode::integrity) throw Failure(accepted.error());
-            garbled.push_back(accepted.error().message);
-        } else if (*accepted) {
-            inputs.push_back({"the checkpoint accepted before (" + state_dir + ")", (*accepted)->text(), true});
-        }
-        break;
+    if (auto accepted = crypto::accepted_input(state_dir, inputs); !accepted) {
+        if (accepted.error().code != ExitCode::integrity) throw Failure(accepted.error());
+        garbled.push_back(accepted.error().message);
+    } else if (*accepted) {
+        inputs.push_back(std::move(**accepted));
     }
     const auto c = check_checkpoints(l, inputs, keys.keys, stored);
     r.problems.insert(r.problems.end(), garbled.begin(), garbled.end());

@@ -170,6 +170,20 @@ Result<std::optional<CheckpointBody>> read_accepted_checkpoint(const std::string
     return std::optional<CheckpointBody>(it->second);
 }
 
+Result<std::optional<CheckpointInput>> accepted_input(const std::string& state_dir,
+                                                      const std::vector<CheckpointInput>& inputs) {
+    for (const auto& in : inputs) {
+        auto body = checkpoint_body_of(in.note);
+        if (!body) continue;
+        auto accepted = read_accepted_checkpoint(state_dir, body->origin);
+        if (!accepted) return accepted.error();
+        if (!*accepted) return std::optional<CheckpointInput>();
+        return std::optional<CheckpointInput>(
+            CheckpointInput{"the checkpoint accepted before (" + state_dir + ")", (*accepted)->text(), true});
+    }
+    return std::optional<CheckpointInput>();
+}
+
 Result<void> record_accepted_checkpoint(const std::string& state_dir, const CheckpointBody& body) {
     auto decide = [&](const AcceptedMap& m) -> Result<bool> {
         const auto it = m.find(body.origin);

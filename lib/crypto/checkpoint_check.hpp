@@ -87,6 +87,11 @@ Result<CheckpointBody> checkpoint_body_of(std::string_view note);
 // unavailable (unreadable), integrity (garbled).
 Result<std::optional<CheckpointBody>> read_accepted_checkpoint(const std::string& state_dir, const std::string& origin);
 
+// The checkpoint accepted before for the origin of the first readable input, as an input
+// to check (trusted_state); nullopt when there is none. Errors: as read_accepted_checkpoint.
+Result<std::optional<CheckpointInput>> accepted_input(const std::string& state_dir,
+                                                      const std::vector<CheckpointInput>& inputs);
+
 // Records body when it is larger than what was accepted before for its origin (under a
 // lock, atomically). Errors: integrity (same size, other root), unavailable.
 Result<void> record_accepted_checkpoint(const std::string& state_dir, const CheckpointBody& body);
