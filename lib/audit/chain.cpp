@@ -7,6 +7,7 @@
 #include "base/host.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
+#include "crypto/hex.hpp"
 #include "crypto/hmac.hpp"
 #include "crypto/sha256.hpp"
 
@@ -69,8 +70,9 @@ Result<std::string> store(const std::string& path, const TreeState& s, const App
     return note;
 }
 
-bool chain_ok(const std::string& legacy_key, std::string_view prev, const LineView& v) {
-    if (chain_value("", prev, v.text) == *v.chain) return true;
+bool chain_ok(const std::string& legacy_key, std::string_view prev, const LineView& v, crypto::Sha256& h) {
+    const crypto::Digest d = h.update(prev).update(v.text).digest();
+    if (crypto::to_hex(d.data(), d.size()) == *v.chain) return true;
     return !legacy_key.empty() && chain_value(legacy_key, prev, v.text) == *v.chain;
 }
 
@@ -88,6 +90,7 @@ struct Walk {
 Result<Walk> walk(int fd, uint64_t end, const std::string& legacy_key, uint64_t legacy_limit,
                   crypto::CheckpointCheck& check) {
     Walk w;
+    crypto::Sha256 h; // one context for every line's chain value
     auto on_line = [&](std::string_view line) {
         ++w.lines;
         check.add_leaf(crypto::leaf_hash(line));
@@ -111,10 +114,10 @@ Result<Walk> walk(int fd, uint64_t end, const std::string& legacy_key, uint64_t 
                 ++w.legacy;
             return;
         }
-        if (!chain_ok(legacy_key, w.chain, *v))
+        if (!chain_ok(legacy_key, w.chain, *v, h))
             w.problems.push_back({w.lines, "chain mismatch",
                                   "this line was edited, or a line before it was deleted, moved or inserted"});
-        w.chain = std::string(*v->chain);
+        w.chain.assign(*v->chain);
         ++w.chained;
     };
     auto rest = for_each_line(fd, 0, end, on_line);
@@ -140,13 +143,14 @@ Result<TreeState> current_state(const std::string& path, int fd, uint64_t& recov
     if (!state) return with_context(std::move(state), tree_path(path));
     if (state->bytes == size) return state;
     if (size > state->bytes && size - state->bytes <= k_max_line_bytes) {
+        crypto::Sha256 h;
         std::string tail(static_cast<size_t>(size - state->bytes), '\0');
         auto n = pread_all(fd, tail.data(), tail.size(), state->bytes);
         if (!n) return n.error();
         const std::string_view line = std::string_view(tail).substr(0, tail.size() - 1);
         const auto v = view_line(line);
         if (*n == tail.size() && tail.back() == '\n' && line.find('\n') == std::string_view::npos && v && v->chain &&
-            chain_ok("", state->chain, *v)) {
+            chain_ok("", state->chain, *v, h)) {
             state->frontier.append(crypto::leaf_hash(line));
             state->chain = std::string(*v->chain);
             state->bytes = size;
