@@ -512,3 +512,27 @@ TEST_CASE("audit log: each checkpoint is witnessed in quantum:stream:checkpoints
     CHECK_THAT(r.err, Catch::Contains("WARN: checkpoint 3 of") && Catch::Contains("not published"));
     CHECK(audit_log(log, {"verify"}, env).exit_code == 0);
 }
+
+TEST_CASE("audit log: verify and append write the gauges quantum-status reads") {
+    TempDir tmp;
+    test::CheckpointKeys keys;
+    const std::string log = tmp.file("audit.log");
+    auto env = keys.env();
+    env.env["QUANTUM_METRICS_DIR"] = tmp.file("metrics");
+    std::filesystem::create_directories(tmp.file("metrics"));
+    REQUIRE(audit_log(log, {"append", "one"}, env).exit_code == 0);
+    REQUIRE(audit_log(log, {"append", "two"}, env).exit_code == 0);
+    CHECK_THAT(slurp(tmp.file("metrics/audit-log.prom")),
+               Catch::Contains("quantum_audit_checkpoint_size{job=\"audit-log\"} 2"));
+    REQUIRE(audit_log(log, {"verify"}, env).exit_code == 0);
+    const std::string ok = slurp(tmp.file("metrics/audit-log.prom"));
+    CHECK_THAT(ok, Catch::Contains("quantum_audit_verify_ok{job=\"audit-log\"} 1"));
+    CHECK_THAT(ok, Catch::Contains("quantum_audit_chain_ok{job=\"audit-log\"} 1"));
+    CHECK_THAT(ok, Catch::Contains("quantum_audit_verify_timestamp_seconds{job=\"audit-log\"} "));
+    auto lines = lines_of(slurp(log));
+    lines[0][lines[0].size() - 70] ^= 1;
+    write_lines(log, lines);
+    REQUIRE(audit_log(log, {"verify"}, env).exit_code == 4);
+    CHECK_THAT(slurp(tmp.file("metrics/audit-log.prom")),
+               Catch::Contains("quantum_audit_verify_ok{job=\"audit-log\"} 0"));
+}

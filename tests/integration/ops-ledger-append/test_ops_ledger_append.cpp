@@ -560,3 +560,20 @@ TEST_CASE("ops-ledger-append: Go's sumdb/note and sumdb/tlog verify a real ledge
     std::ofstream(ledger, std::ios::trunc) << t;
     CHECK(test::run({*tool, vkey, ledger + ".checkpoint", ledger, "ledger"}).exit_code == 1);
 }
+
+TEST_CASE("ops-ledger-append: verify and append write the gauges quantum-status reads") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    auto env = signed_env(ledger);
+    env.env["QUANTUM_METRICS_DIR"] = tmp.file("metrics");
+    std::filesystem::create_directories(tmp.file("metrics"));
+    auto args = base_args(ledger);
+    REQUIRE(test::run(args, env).exit_code == 0);
+    CHECK_THAT(slurp(tmp.file("metrics/ops-ledger-append.prom")),
+               Catch::Contains("quantum_ledger_checkpoint_size{job=\"ops-ledger-append\"} 8"));
+    REQUIRE(test::run({"ops-ledger-append", "--ledger", ledger, "--verify"}, env).exit_code == 0);
+    const std::string m = slurp(tmp.file("metrics/ops-ledger-append.prom"));
+    CHECK_THAT(m, Catch::Contains("quantum_ledger_verify_ok{job=\"ops-ledger-append\"} 1"));
+    CHECK_THAT(m, Catch::Contains("quantum_ledger_verify_timestamp_seconds{job=\"ops-ledger-append\"} "));
+}
