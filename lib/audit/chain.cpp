@@ -246,6 +246,10 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
     Appended out;
     auto state = current_state(path, fd.get(), out.recovered);
     if (!state) return state.error();
+    // The line taken in is stored first, so that this append, interrupted too, leaves again
+    // one line at most after the state.
+    if (out.recovered > 0)
+        if (auto r = store(path, *state, options); !r) return r.error();
     std::string block;
     TreeState next = *state;
     for (const auto& message : messages) {

@@ -342,8 +342,14 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
             log::fail("{}", p);
         if (c.uncovered > 1) log::fail("{}", c.uncovered_problem);
         throw Failure(integrity_error(fmt::format("{} is not what its checkpoint names; nothing written", o.ledger)));
-    } else if (c.uncovered == 1) {
+    } else if (c.uncovered == 1 && !o.dry_run) {
+        // Signed first, so that this append, interrupted too, leaves again one entry at most.
         log::warn("{}: {} (an interrupted append), taken in", o.ledger, c.uncovered_problem);
+        value_or_throw(with_context(
+            write_file_atomic(
+                checkpoint_path(o.ledger),
+                value_or_throw(crypto::checkpoint_note(checkpoint_body(ledger, origin), key ? &*key : nullptr)), 0644),
+            "cannot write the checkpoint"));
     }
     if (!o.rollback_of.empty() && !has_operation(ledger, o.rollback_of))
         throw Failure(usage_error(fmt::format("--rollback-of {}: no such entry in {}", o.rollback_of, o.ledger)));
