@@ -577,3 +577,21 @@ TEST_CASE("ops-ledger-append: verify and append write the gauges quantum-status 
     CHECK_THAT(m, Catch::Contains("quantum_ledger_verify_ok{job=\"ops-ledger-append\"} 1"));
     CHECK_THAT(m, Catch::Contains("quantum_ledger_verify_timestamp_seconds{job=\"ops-ledger-append\"} "));
 }
+
+TEST_CASE("ops-ledger-append: a signing key readable by others is refused (exit 2, naming it), nothing written") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    const std::string before = slurp(ledger);
+    const auto key = crypto::SigningKey::generate();
+    REQUIRE(key.write_pem_file(tmp.file("key")).ok());
+    ::chmod(tmp.file("key").c_str(), 0644);
+    auto env = signed_env(ledger);
+    env.env["QUANTUM_LEDGER_SIGNING_KEY_FILE"] = tmp.file("key");
+    auto args = base_args(ledger);
+    auto r = test::run(args, env);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(tmp.file("key")));
+    CHECK(slurp(ledger) == before);
+    CHECK_FALSE(std::filesystem::exists(ledger + ".checkpoint"));
+}

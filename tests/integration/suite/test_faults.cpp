@@ -264,6 +264,10 @@ TEST_CASE("load: 64 concurrent writers on the audit log and on the ledger, and b
         INFO(v.err);
         CHECK(v.exit_code == 0);
         CHECK_THAT(v.err + v.out, Catch::Contains("64 entries, 64 chained and intact"));
+        // The checkpoint after the last append names every entry.
+        auto cp = test::run({"ops-ledger-append", "--ledger", ledger, "--checkpoint"}, signed_env());
+        CHECK(cp.exit_code == 0);
+        CHECK_THAT(cp.out, Catch::Contains("\n64\n"));
     }
 }
 
