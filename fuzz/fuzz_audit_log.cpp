@@ -21,8 +21,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         start = nl + 1;
     }
     fuzz::TempFile log(input);
-    (void)audit::verify(log.path(), "");
-    (void)audit::verify(log.path(), "fuzz-key");
+    audit::VerifyOptions keyed;
+    keyed.legacy_key = "fuzz-key";
+    (void)audit::verify(log.path(), audit::VerifyOptions{});
+    (void)audit::verify(log.path(), keyed);
     auto total = audit::count_lines(log.path());
     auto day = audit::read_day({log.path()}, "2025-07-15", 5);
     if (day && total) fuzz::require(day->count <= *total, "a day holds more entries than the file");

@@ -5,6 +5,12 @@
 source "$(dirname "$0")/lib.sh"
 LOG="$PROOF_WORK/audit.log"
 export QT_AUDIT_LOG="$LOG"
+# A throwaway checkpoint signing key and the verifier key that trusts it.
+openssl genpkey -algorithm ed25519 -out "$PROOF_WORK/signing-key" 2>/dev/null && chmod 600 "$PROOF_WORK/signing-key"
+export QUANTUM_AUDIT_SIGNING_KEY_FILE="$PROOF_WORK/signing-key"
+export QUANTUM_VERIFIER_KEYS="$PROOF_WORK/verifier-keys"
+export QUANTUM_VERIFIER_STATE_DIR="$PROOF_WORK/verifier-state"
+audit-log verifier-key >"$QUANTUM_VERIFIER_KEYS"
 TODAY=$(date -u +%F)
 
 t_test_entry() { audit-log test && grep -q "Test audit entry - system check" "$LOG"; }

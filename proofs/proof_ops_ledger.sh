@@ -9,6 +9,12 @@ cp "$QOPS_SOURCE_DIR/tests/data/ledger/seed_OPS_CHANGELOG.md" "$REPO/ops/OPS_CHA
 git -C "$REPO" init -q && git -C "$REPO" -c user.email=p@x -c user.name=proof add -A &&
     git -C "$REPO" -c user.email=p@x -c user.name=proof commit -qm seed
 L="$REPO/ops/OPS_CHANGELOG.md"
+# A throwaway checkpoint signing key and the verifier key that trusts it.
+openssl genpkey -algorithm ed25519 -out "$PROOF_WORK/signing-key" 2>/dev/null && chmod 600 "$PROOF_WORK/signing-key"
+export QUANTUM_LEDGER_SIGNING_KEY_FILE="$PROOF_WORK/signing-key"
+export QUANTUM_VERIFIER_KEYS="$PROOF_WORK/verifier-keys"
+export QUANTUM_VERIFIER_STATE_DIR="$PROOF_WORK/verifier-state"
+ops-ledger-append --verifier-key >"$QUANTUM_VERIFIER_KEYS"
 yaml_field() { # yaml_field INDEX FIELD: a field of the INDEX-th block, read by PyYAML
     /usr/bin/python3 - "$L" "$1" "$2" <<'PY'
 import re, sys, yaml
@@ -17,8 +23,13 @@ print(yaml.safe_load(blocks[int(sys.argv[2])])[sys.argv[3]])
 PY
 }
 
-t_seed() { ops-ledger-append --ledger "$L" --verify 2>&1 | tee /dev/stderr | grep -q "7 entries, 0 chained and intact, 7 legacy"; }
-check "the seed's hand-kept ledger reads completely (7 legacy entries)" t_seed
+t_seed() {
+    local out rc=0
+    out=$(ops-ledger-append --ledger "$L" --verify --json 2>&1) || rc=$?
+    echo "$out"
+    [ "$rc" -eq 4 ] && grep -q '"entries":7' <<<"$out" && grep -q '"legacy":7' <<<"$out" && grep -q "no checkpoint" <<<"$out"
+}
+check "the seed's hand-kept ledger reads completely (7 legacy entries); without a checkpoint it is exit 4" t_seed
 
 t_default_ledger() {
     (cd "$REPO" && ops-ledger-append --name "Install quantum-ops" --risk-class SERVICE_RESTART \

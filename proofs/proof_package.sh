@@ -110,7 +110,7 @@ t_docs() {
     words=$(hx bash -c 'source /usr/share/bash-completion/completions/audit-log
         COMP_WORDS=(audit-log ve); COMP_CWORD=1; _quantum_ops_complete; echo "${COMPREPLY[*]}"')
     echo "audit-log ve<TAB>: $words"
-    [ "$words" = verify ] || return 1
+    [ "$words" = "verifier-key verify" ] || return 1
     words=$(hx bash -c 'source /usr/share/bash-completion/completions/policy-refresh
         COMP_WORDS=(policy-refresh --gen); COMP_CWORD=1; _quantum_ops_complete; echo "${COMPREPLY[*]}"')
     echo "policy-refresh --gen<TAB>: $words"

@@ -108,19 +108,24 @@ if hx test -e /lib/systemd/system/quantum-audit-summary.service; then
         hx systemd-run --unit qops-webhook-sink /usr/bin/python3 "$QOPS_SOURCE_DIR/tests/data/audit/http_sink.py" 18080 /run/qops-posts 204 >/dev/null
         hx_wait 10 bash -c 'exec 3<>/dev/tcp/127.0.0.1/18080' || return 1
         hx sh -c 'printf "QT_ALERT_WEBHOOK=http://127.0.0.1:18080/hook\n" >/etc/quantum/audit-summary.env'
-        # The chain's key, as the credential audit-key; an entry chained with it, written as quantum.
-        hx sh -c 'head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n" >/etc/quantum/audit-key; chmod 600 /etc/quantum/audit-key'
-        hx sh -c 'install -m 0400 -o quantum /etc/quantum/audit-key /run/qops-key &&
-            runuser -u quantum -- env QT_AUDIT_KEY_FILE=/run/qops-key audit-log --log /var/log/quantum/audit.log append "proof: an audited action"'
+        # The checkpoint signing key as an operator makes it (runbook audit-log.md), its
+        # verifier key listed for the unit's verify; an entry signed with it, written as quantum.
+        hx sh -c 'umask 077 && openssl genpkey -algorithm ed25519 -out /etc/quantum/keys/audit-signing-key 2>/dev/null &&
+            QUANTUM_AUDIT_SIGNING_KEY_FILE=/etc/quantum/keys/audit-signing-key audit-log verifier-key \
+                >/etc/quantum/audit-verifier-keys && chmod 644 /etc/quantum/audit-verifier-keys'
+        hx sh -c 'install -m 0400 -o quantum /etc/quantum/keys/audit-signing-key /run/qops-key &&
+            runuser -u quantum -- env QUANTUM_AUDIT_SIGNING_KEY_FILE=/run/qops-key audit-log --log /var/log/quantum/audit.log append "proof: an audited action"'
         hx systemctl start quantum-audit-summary.service || return 1
         hx journalctl -u quantum-audit-summary.service -o cat --no-pager | tee "$PROOF_WORK/audit-summary.log"
         [ "$(hx systemctl show -p Result --value quantum-audit-summary.service)" = success ] &&
             grep -q "Daily Audit Summary" "$PROOF_WORK/audit-summary.log" &&
             grep -q "entries verify (1 chained" "$PROOF_WORK/audit-summary.log" &&
+            ! grep -q "unauthenticated" "$PROOF_WORK/audit-summary.log" &&
+            grep -q "Audit log checkpoint" "$PROOF_WORK/audit-summary.log" &&
             grep -q "Summary posted to the webhook" "$PROOF_WORK/audit-summary.log" &&
             hx cat /run/qops-posts/1.json | grep -q "Daily Audit Summary"
     }
-    check "the audit-summary service runs with its EnvironmentFile and credential" t_audit_summary
+    check "the audit-summary service verifies the signed log and carries its checkpoint" t_audit_summary
 else
     skip "audit-summary service" "quantum-audit-summary.service is not installed by this build"
 fi

@@ -39,6 +39,11 @@ openssl genpkey -algorithm ed25519 -out "$work/policy-signing-key" 2>/dev/null &
 export QUANTUM_POLICY_SIGNING_KEY_FILE=$work/policy-signing-key QUANTUM_POLICY_STATE_DIR=$work/policy-state
 "$bin/policy-refresh" --verifier-key >"$work/policy-verifier-keys"
 export QUANTUM_POLICY_VERIFIER_KEYS=$work/policy-verifier-keys
+# The same key signs the audit log's and the ledger's checkpoints.
+export QUANTUM_AUDIT_SIGNING_KEY_FILE=$work/policy-signing-key QUANTUM_LEDGER_SIGNING_KEY_FILE=$work/policy-signing-key
+export QUANTUM_VERIFIER_STATE_DIR=$work/verifier-state
+{ "$bin/audit-log" verifier-key && "$bin/ops-ledger-append" --verifier-key; } >"$work/verifier-keys"
+export QUANTUM_VERIFIER_KEYS=$work/verifier-keys
 memcheck 0 policy-refresh --policy "$src/ops/policy.sample.json"
 memcheck 0 policy-show
 memcheck 1 exit-owner-watch --no-state --window 10min --journal-dir "$work/journal"

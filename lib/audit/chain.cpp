@@ -4,53 +4,164 @@
 #include "base/env.hpp"
 #include "base/file.hpp"
 #include "base/file_lock.hpp"
+#include "base/host.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
+#include "crypto/hex.hpp"
 #include "crypto/hmac.hpp"
 #include "crypto/sha256.hpp"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <filesystem>
 #include <fmt/format.h>
+#include <limits>
 
-// The hash chain: appends and verification.
+// Appends, the tree state and its checkpoint, rescan and verification.
 namespace qops::audit {
 namespace {
 
-constexpr size_t k_tail_window_bytes = 1u << 20; // how far back append looks for the last chain value
+constexpr size_t k_max_note_bytes = 64 * 1024;
+constexpr size_t k_max_tree_state_bytes = 8 * 1024;
+// An escaped message grows at most 4x (\xHH); the stamp, TAB and chain add < 128 bytes.
+constexpr uint64_t k_max_line_bytes = 4 * k_max_message_bytes + 128;
+constexpr std::string_view k_legacy_extension = "legacy ";
 
-// The last chain value before the end of the file (legacy lines only: zeros).
-Result<std::string> last_chain(int fd) {
-    const uint64_t size = file_size(fd);
-    const uint64_t start = size > k_tail_window_bytes ? size - k_tail_window_bytes : 0;
-    std::string buf(static_cast<size_t>(size - start), '\0');
-    auto n = pread_all(fd, buf.data(), buf.size(), start);
-    if (!n) return n.error();
-    buf.resize(*n);
-    std::string_view view(buf);
-    // Only complete lines count; a torn last line (no newline) is skipped.
-    auto end = view.rfind('\n');
-    if (end == std::string_view::npos) return std::string(k_zero_chain);
-    view = view.substr(0, end);
-    while (!view.empty()) {
-        auto nl = view.rfind('\n');
-        std::string_view line = nl == std::string_view::npos ? view : view.substr(nl + 1);
-        if (nl == std::string_view::npos && start > 0) break; // the window cut this line
-        auto e = parse_line(line);
-        if (e && e->chain) return *e->chain;
-        if (e && !e->chain) return std::string(k_zero_chain); // a legacy prefix ends here
-        if (nl == std::string_view::npos) break;
-        view = view.substr(0, nl);
-    }
-    return std::string(k_zero_chain);
+using crypto::Problem;
+
+std::string lock_path(const std::string& log) {
+    return log + ".lock";
 }
 
-std::string head_path(const std::string& path) {
-    return path + ".head";
+// The number of legacy lines a checkpoint allows at the log's start: its "legacy N"
+// extension when it also covers chained lines; none (max) when it names only legacy lines.
+uint64_t legacy_allowed(const crypto::CheckpointBody& body) {
+    uint64_t legacy = 0;
+    for (const auto& e : body.extensions)
+        if (e.starts_with(k_legacy_extension)) {
+            const std::string_view n = std::string_view(e).substr(k_legacy_extension.size());
+            std::from_chars(n.data(), n.data() + n.size(), legacy);
+        }
+    return legacy < body.size ? legacy : std::numeric_limits<uint64_t>::max();
+}
+
+crypto::CheckpointBody body_of(const TreeState& s, const std::string& origin) {
+    crypto::CheckpointBody b;
+    b.origin = origin;
+    b.size = s.frontier.size();
+    b.root = s.frontier.root();
+    if (s.legacy > 0) b.extensions.push_back(fmt::format("{}{}", k_legacy_extension, s.legacy));
+    return b;
+}
+
+// Stores the tree state, then the checkpoint it names. Errors: usage (origin), unavailable.
+Result<std::string> store(const std::string& path, const TreeState& s, const AppendOptions& o) {
+    auto note = crypto::checkpoint_note(body_of(s, o.origin.empty() ? default_origin() : o.origin), o.key);
+    if (!note) return note.error();
+    if (auto w = write_file_atomic(tree_path(path), s.serialize() + "\n", 0640); !w)
+        return with_context(Result<std::string>(w.error()), "cannot write the tree state");
+    // Public: the checkpoint is what witnesses and quantum-status read.
+    if (auto w = write_file_atomic(checkpoint_path(path), *note, 0644); !w)
+        return with_context(Result<std::string>(w.error()), "cannot write the checkpoint");
+    return note;
+}
+
+bool chain_ok(const std::string& legacy_key, std::string_view prev, const LineView& v, crypto::Sha256& h) {
+    const crypto::Digest d = h.update(prev).update(v.text).digest();
+    if (crypto::to_hex(d.data(), d.size()) == *v.chain) return true;
+    return !legacy_key.empty() && chain_value(legacy_key, prev, v.text) == *v.chain;
+}
+
+// What a walk over the log's lines found.
+struct Walk {
+    uint64_t lines = 0;
+    uint64_t legacy = 0;
+    uint64_t chained = 0;
+    std::string chain = k_zero_chain;
+    std::vector<Problem> problems;
+};
+
+// Checks every complete line of [0, end) and feeds it to check as a leaf; a cut-off last
+// line is a problem and no leaf.
+Result<Walk> walk(int fd, uint64_t end, const std::string& legacy_key, uint64_t legacy_limit,
+                  crypto::CheckpointCheck& check) {
+    Walk w;
+    crypto::Sha256 h; // one context for every line's chain value
+    auto on_line = [&](std::string_view line) {
+        ++w.lines;
+        check.add_leaf(crypto::leaf_hash(line));
+        const auto v = view_line(line);
+        if (!v) {
+            w.problems.push_back({w.lines, "not an entry", "not an audit entry"});
+            return;
+        }
+        if (!v->chain) {
+            if (w.chained > 0)
+                w.problems.push_back(
+                    {w.lines, "unchained",
+                     "an unchained line after chained entries (inserted, or its chain value removed)"});
+            else if (w.legacy >= legacy_limit)
+                w.problems.push_back(
+                    {w.lines, "unchained",
+                     fmt::format("unchained, but the signed checkpoint has {} legacy lines at the start "
+                                 "(its chain value removed?)",
+                                 legacy_limit)});
+            else
+                ++w.legacy;
+            return;
+        }
+        if (!chain_ok(legacy_key, w.chain, *v, h))
+            w.problems.push_back({w.lines, "chain mismatch",
+                                  "this line was edited, or a line before it was deleted, moved or inserted"});
+        w.chain.assign(*v->chain);
+        ++w.chained;
+    };
+    auto rest = for_each_line(fd, 0, end, on_line);
+    if (!rest) return rest.error();
+    if (!rest->empty())
+        w.problems.push_back({w.lines + 1, "cut off", "the last line is cut off (no newline: truncated file)"});
+    return w;
+}
+
+// The tree state of the log open as fd, brought up to the log's end. A line an
+// interrupted writer left after the state is taken in when it continues the chain.
+Result<TreeState> current_state(const std::string& path, int fd, uint64_t& recovered) {
+    const uint64_t size = file_size(fd);
+    auto text = read_file(tree_path(path), k_max_tree_state_bytes);
+    if (!text) {
+        if (text.error().kind != ErrorKind::not_found) return text.error();
+        if (size == 0) return TreeState{};
+        return integrity_error(fmt::format("{} has no tree state {}: a first-edition log, or the state was removed; "
+                                           "check it with `audit-log verify`, then run `audit-log rescan`",
+                                           path, tree_path(path)));
+    }
+    auto state = TreeState::parse(*text);
+    if (!state) return with_context(std::move(state), tree_path(path));
+    if (state->bytes == size) return state;
+    if (size > state->bytes && size - state->bytes <= k_max_line_bytes) {
+        crypto::Sha256 h;
+        std::string tail(static_cast<size_t>(size - state->bytes), '\0');
+        auto n = pread_all(fd, tail.data(), tail.size(), state->bytes);
+        if (!n) return n.error();
+        const std::string_view line = std::string_view(tail).substr(0, tail.size() - 1);
+        const auto v = view_line(line);
+        if (*n == tail.size() && tail.back() == '\n' && line.find('\n') == std::string_view::npos && v && v->chain &&
+            chain_ok("", state->chain, *v, h)) {
+            state->frontier.append(crypto::leaf_hash(line));
+            state->chain = std::string(*v->chain);
+            state->bytes = size;
+            recovered = 1;
+            return state;
+        }
+    }
+    return integrity_error(fmt::format("{} is {} bytes but its tree state describes {}: written outside audit-log, "
+                                       "truncated or restored; check it with `audit-log verify`, then run "
+                                       "`audit-log rescan`",
+                                       path, size, state->bytes));
 }
 
 } // namespace
@@ -63,7 +174,7 @@ std::string chain_value(std::string_view key, std::string_view prev, std::string
     return key.empty() ? crypto::sha256_hex(data) : crypto::hmac_sha256_hex(key, data);
 }
 
-Result<std::string> load_key() {
+Result<std::string> load_legacy_key() {
     auto from = [](const std::string& p) -> Result<std::string> {
         auto k = read_file(p, 4096);
         if (!k) return with_context(Result<std::string>(k.error()), "cannot read the audit key");
@@ -78,8 +189,49 @@ Result<std::string> load_key() {
     return std::string();
 }
 
-Result<std::vector<std::string>> append(const std::string& path, const std::vector<std::string>& messages,
-                                        const std::string& key, bool sync) {
+Result<std::optional<crypto::SigningKey>> load_signing_key() {
+    return crypto::load_optional_signing_key("QUANTUM_AUDIT_SIGNING_KEY_FILE", "audit-signing-key");
+}
+
+std::string default_origin() {
+    return env_or("QUANTUM_CHECKPOINT_ORIGIN", hostname() + "/quantum-ops/audit");
+}
+
+std::string checkpoint_path(const std::string& log) {
+    return log + ".checkpoint";
+}
+
+std::string tree_path(const std::string& log) {
+    return log + ".tree";
+}
+
+std::string TreeState::serialize() const {
+    return fmt::format("{} {} {} {}", bytes, legacy, chain, frontier.serialize());
+}
+
+Result<TreeState> TreeState::parse(std::string_view text) {
+    if (!text.ends_with('\n')) return integrity_error("tree state: no newline at the end");
+    text.remove_suffix(1);
+    TreeState s;
+    auto number = [&](uint64_t& v) {
+        const size_t sp = text.find(' ');
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + std::min(sp, text.size()), v);
+        if (sp == std::string_view::npos || ec != std::errc() || end != text.data() + sp) return false;
+        text.remove_prefix(sp + 1);
+        return true;
+    };
+    if (!number(s.bytes) || !number(s.legacy) || text.size() < 65 || text[64] != ' ')
+        return integrity_error("tree state: garbled");
+    s.chain = std::string(text.substr(0, 64));
+    auto f = crypto::Frontier::parse(text.substr(65));
+    if (!f) return f.error();
+    s.frontier = std::move(*f);
+    if (s.legacy > s.frontier.size()) return integrity_error("tree state: more legacy lines than lines");
+    return s;
+}
+
+Result<Appended> append(const std::string& path, const std::vector<std::string>& messages,
+                        const AppendOptions& options) {
     for (const auto& m : messages)
         if (m.size() > k_max_message_bytes)
             return usage_error(fmt::format("message longer than {} bytes", k_max_message_bytes));
@@ -88,91 +240,151 @@ Result<std::vector<std::string>> append(const std::string& path, const std::vect
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
     if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)), ErrorKind::io);
-    std::vector<std::string> written;
+    // Everything below happens under the lock: the state, the write, the checkpoint.
+    auto lock = FileLock::acquire(lock_path(path));
+    if (!lock) return lock.error();
+    Appended out;
+    auto state = current_state(path, fd.get(), out.recovered);
+    if (!state) return state.error();
+    // The line taken in is stored first, so that this append, interrupted too, leaves again
+    // one line at most after the state.
+    if (out.recovered > 0)
+        if (auto r = store(path, *state, options); !r) return r.error();
+    std::string block;
+    TreeState next = *state;
     for (const auto& message : messages) {
-        // Everything below happens under the lock: the last chain value, the write, the head.
-        auto lock = FileLock::acquire(path + ".lock");
-        if (!lock) return lock.error();
-        auto prev = last_chain(fd.get());
-        if (!prev) return prev.error();
-        const uint64_t size = file_size(fd.get());
-        std::string torn_fix;
-        if (size > 0) {
-            char last = '\n';
-            if (auto n = pread_all(fd.get(), &last, 1, size - 1); !n) return n.error();
-            if (last != '\n') torn_fix = "\n"; // a torn line stays visible to verify, on its own
-        }
         const std::string text = fmt::format("[{}] {}", iso8601_utc_micros(now_epoch_micros()), text::escape(message));
-        const std::string chain = chain_value(key, *prev, text);
-        const std::string line = fmt::format("{}{}\t#{}\n", torn_fix, text, chain);
-        ssize_t w = ::write(fd.get(), line.data(), line.size());
-        if (w != static_cast<ssize_t>(line.size())) {
-            const int err = w < 0 ? errno : ENOSPC;
-            // Take a partial line (disk full) back out so the log stays whole; if even that
-            // fails, verify will name the cut-off line.
-            const bool cut_back = w <= 0 || ::ftruncate(fd.get(), static_cast<off_t>(size)) == 0;
-            return unavailable(fmt::format("cannot write {}: {}{}", path, errno_text(err),
-                                           cut_back ? "" : " (a partial line is left; verify names it)"),
-                               ErrorKind::io);
-        }
-        if (sync && ::fdatasync(fd.get()) != 0)
-            return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
-        if (auto h = write_file_atomic(head_path(path), fmt::format("{} {}\n", chain, size + line.size()), 0640); !h)
-            return unavailable(fmt::format("cannot write the head record: {}", h.error().message));
-        written.push_back(line.substr(torn_fix.size(), line.size() - torn_fix.size() - 1));
+        next.chain = chain_value("", next.chain, text);
+        std::string line = fmt::format("{}\t#{}", text, next.chain);
+        next.frontier.append(crypto::leaf_hash(line));
+        block += line;
+        block += '\n';
+        out.lines.push_back(std::move(line));
     }
-    return written;
+    const ssize_t w = ::write(fd.get(), block.data(), block.size());
+    if (w != static_cast<ssize_t>(block.size())) {
+        const int err = w < 0 ? errno : ENOSPC;
+        // Take a partial write (disk full) back out so the log stays whole; if even that
+        // fails, verify names the cut-off line.
+        const bool cut_back = w <= 0 || ::ftruncate(fd.get(), static_cast<off_t>(state->bytes)) == 0;
+        return unavailable(fmt::format("cannot write {}: {}{}", path, errno_text(err),
+                                       cut_back ? "" : " (a partial line is left; verify names it)"),
+                           ErrorKind::io);
+    }
+    if (options.sync && ::fdatasync(fd.get()) != 0)
+        return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
+    next.bytes = state->bytes + block.size();
+    auto note = store(path, next, options);
+    if (!note)
+        return unavailable(fmt::format("{} entries written to {}, but {} (the next append refuses: run "
+                                       "`audit-log rescan`)",
+                                       messages.size(), path, note.error().message));
+    out.checkpoint = std::move(*note);
+    out.size = next.frontier.size();
+    return out;
 }
 
-Result<VerifyReport> verify(const std::string& path, const std::string& key) {
+Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, const std::string& legacy_key) {
+    auto fd = open_read(path);
+    if (!fd) return fd.error();
+    auto lock = FileLock::acquire(lock_path(path));
+    if (!lock) return lock.error();
+    std::vector<crypto::CheckpointInput> inputs;
+    auto stored = read_file(checkpoint_path(path), k_max_note_bytes);
+    if (stored)
+        inputs.push_back({checkpoint_path(path), *stored, false});
+    else if (stored.error().kind != ErrorKind::not_found)
+        return stored.error();
+    // Consistency with the stored checkpoint only: its signer is verify's business.
+    crypto::CheckpointCheck check(inputs, {});
+    uint64_t limit = std::numeric_limits<uint64_t>::max();
+    for (const auto& c : check.checkpoints())
+        limit = std::min(limit, legacy_allowed(c.body));
+    auto w = walk(fd->get(), file_size(fd->get()), legacy_key, limit, check);
+    if (!w) return w.error();
+    check.finish();
+    auto problems = w->problems;
+    problems.insert(problems.end(), check.problems().begin(), check.problems().end());
+    if (!problems.empty())
+        return integrity_error(fmt::format("{} line {}: {} ({} problems in all): not rescanned; `audit-log verify` "
+                                           "lists them",
+                                           path, problems.front().line, problems.front().detail, problems.size()));
+    TreeState s;
+    s.bytes = file_size(fd->get());
+    s.legacy = w->legacy;
+    s.chain = w->chain;
+    s.frontier = check.frontier();
+    Rescanned out;
+    out.size = s.frontier.size();
+    out.adopted = out.size - (check.checkpoints().empty() ? 0 : check.checkpoints().front().body.size);
+    auto note = store(path, s, options);
+    if (!note) return note.error();
+    out.checkpoint = std::move(*note);
+    ::unlink((path + ".head").c_str()); // the first edition's head record
+    return out;
+}
+
+Result<VerifyReport> verify(const std::string& path, const VerifyOptions& options) {
     auto fd = open_read(path);
     if (!fd) return fd.error();
     VerifyReport rep;
-    std::string prev = k_zero_chain;
-    std::string before_prev = k_zero_chain;
-
-    auto fail = [&](std::string why) {
-        if (rep.ok) {
-            rep.ok = false;
-            rep.bad_line = rep.lines;
-            rep.problem = std::move(why);
+    rep.authenticated = !options.keys.empty();
+    std::vector<crypto::CheckpointInput> inputs;
+    uint64_t end = 0;
+    {
+        // The stored checkpoint and the size it describes, read together; an auditor
+        // who cannot take the lock reads them without it.
+        auto lock = FileLock::acquire(lock_path(path));
+        auto stored = read_file(checkpoint_path(path), k_max_note_bytes);
+        if (stored) {
+            rep.stored_checkpoint = true;
+            inputs.push_back({checkpoint_path(path), *stored, false});
+        } else if (stored.error().kind != ErrorKind::not_found) {
+            return stored.error();
         }
-    };
-    auto check_line = [&](std::string_view line) {
-        ++rep.lines;
-        if (!rep.ok) return;
-        auto e = parse_line(line);
-        if (!e) return fail("not an audit entry");
-        if (!e->chain) {
-            if (rep.chained > 0)
-                return fail("an unchained line after chained entries (inserted, or its chain value removed)");
-            ++rep.legacy;
-            return;
-        }
-        if (chain_value(key, prev, e->text) != *e->chain)
-            return fail("chain mismatch: a line was edited, deleted, reordered or inserted here (or the key is wrong)");
-        before_prev = prev;
-        prev = *e->chain;
-        ++rep.chained;
-    };
-    auto rest = for_each_line(fd->get(), 0, file_size(fd->get()), check_line);
-    if (!rest) return rest.error();
-    if (!rest->empty()) {
-        check_line(*rest);
-        fail("the last line is cut off (truncated file)");
-        rep.bad_line = rep.lines;
+        end = file_size(fd->get());
     }
-    auto head = read_file(head_path(path), 4096);
-    if (head && rep.ok) {
-        rep.head_checked = true;
-        const std::string h = head->substr(0, 64);
-        // The head may lag one entry: a writer killed between its line and its head record.
-        if (h != prev && h != before_prev) {
-            rep.ok = false;
-            rep.bad_line = rep.lines;
-            rep.problem = "the log ends before the entry its head record names (tail removed or file truncated)";
+    inputs.insert(inputs.end(), options.checkpoints.begin(), options.checkpoints.end());
+    if (!options.state_dir.empty()) {
+        auto accepted = crypto::accepted_input(options.state_dir, inputs);
+        if (!accepted) {
+            if (accepted.error().code != ExitCode::integrity) return accepted.error();
+            rep.problems.push_back({0, "garbled state", accepted.error().message});
+        } else if (*accepted) {
+            inputs.push_back(std::move(**accepted));
         }
     }
+    crypto::CheckpointCheck check(inputs, options.keys);
+    uint64_t limit = std::numeric_limits<uint64_t>::max();
+    for (const auto& c : check.checkpoints())
+        if (!c.trusted_state && (c.authenticated || !rep.authenticated))
+            limit = std::min(limit, legacy_allowed(c.body));
+    auto w = walk(fd->get(), end, options.legacy_key, limit, check);
+    if (!w) return w.error();
+    check.finish();
+    rep.lines = w->lines;
+    rep.legacy = w->legacy;
+    rep.chained = w->chained;
+    rep.problems.insert(rep.problems.end(), w->problems.begin(), w->problems.end());
+    rep.problems.insert(rep.problems.end(), check.problems().begin(), check.problems().end());
+    rep.checkpoints = check.checkpoints();
+    uint64_t covered = 0;
+    for (const auto& c : rep.checkpoints)
+        if (c.consistent && (c.authenticated || !rep.authenticated)) covered = std::max(covered, c.body.size);
+    if (rep.authenticated) rep.largest = check.largest_consistent();
+    if (inputs.empty() && rep.lines > 0)
+        rep.problems.push_back({0, "no checkpoint",
+                                fmt::format("no checkpoint {}: removed, or a first-edition log (`audit-log rescan`, "
+                                            "ops/UPGRADE.md)",
+                                            checkpoint_path(path))});
+    else if (rep.stored_checkpoint && covered < rep.lines && check.problems().empty())
+        rep.problems.push_back(
+            {covered + 1, "uncovered",
+             fmt::format("lines {}-{} are in no checkpoint (appended outside audit-log?)", covered + 1, rep.lines)});
+    else if (covered < rep.lines)
+        rep.unchecked_tail = rep.lines - covered;
+    std::stable_sort(rep.problems.begin(), rep.problems.end(),
+                     [](const Problem& a, const Problem& b) { return a.line < b.line; });
     return rep;
 }
 

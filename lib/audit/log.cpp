@@ -30,22 +30,30 @@ bool is_hex64(std::string_view s) {
 
 } // namespace
 
-std::optional<Entry> parse_line(std::string_view line) {
+std::optional<LineView> view_line(std::string_view line) {
     if (line.size() < 3 || line[0] != '[') return std::nullopt;
-    auto close = line.find("] ");
+    const auto close = line.find("] ");
     if (close == std::string_view::npos || close < 11) return std::nullopt;
-    Entry e;
-    e.timestamp = std::string(line.substr(1, close - 1));
-    const std::string_view ts = e.timestamp;
+    const std::string_view ts = line.substr(1, close - 1);
     if (ts.size() < 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts.back() != 'Z') return std::nullopt;
-    std::string_view chained = line;
+    LineView v{line, std::nullopt};
     if (line.size() >= 66 + close && line[line.size() - 66] == '\t' && line[line.size() - 65] == '#' &&
         is_hex64(line.substr(line.size() - 64))) {
-        e.chain = std::string(line.substr(line.size() - 64));
-        chained = line.substr(0, line.size() - 66);
+        v.chain = line.substr(line.size() - 64);
+        v.text = line.substr(0, line.size() - 66);
     }
-    e.text = std::string(chained);
-    e.message = text::unescape(chained.substr(close + 2));
+    return v;
+}
+
+std::optional<Entry> parse_line(std::string_view line) {
+    const auto v = view_line(line);
+    if (!v) return std::nullopt;
+    const auto close = line.find("] ");
+    Entry e;
+    e.timestamp = std::string(line.substr(1, close - 1));
+    if (v->chain) e.chain = std::string(*v->chain);
+    e.text = std::string(v->text);
+    e.message = text::unescape(v->text.substr(close + 2));
     return e;
 }
 

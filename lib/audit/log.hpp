@@ -1,13 +1,18 @@
 #pragma once
 // The tamper-evident audit log (CONTRACT.md, "Audit log"). One entry per line:
 //   [2025-12-17T17:39:46.725707Z] message<TAB>#<64 hex>
-// The hex is the chain value: HMAC-SHA256(key, previous chain value || text before the
-// TAB), or SHA-256 of the same without a key; the first previous value is 64 zeros.
+// The hex is the chain value: SHA-256(previous chain value || text before the TAB) (the
+// first edition's HMAC-SHA256 with a key is still read); the first previous is 64 zeros.
 // Lines without the suffix are the original system's (legacy, unchained) entries.
-// Beside the log, <log>.head records the number of chained entries and the last chain
-// value, so that a removed tail is detected too.
+// The chain names the line an edit, deletion or reordering broke; what authenticates the
+// log is its signed checkpoint (CONTRACT.md, "Audit log and ledger: checkpoints"): after
+// every append <log>.checkpoint holds a C2SP tlog-checkpoint note whose RFC 6962 tree
+// has each line of the file, as stored, as a leaf.
 
 #include "base/error.hpp"
+#include "crypto/checkpoint_check.hpp"
+#include "crypto/ed25519.hpp"
+#include "crypto/merkle.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -30,11 +35,27 @@ struct Entry {
 // Parses one line (without its newline). nullopt when it is not an entry at all.
 std::optional<Entry> parse_line(std::string_view line);
 
+// The same check without copies (verify's walk): the chained text and the chain value.
+struct LineView {
+    std::string_view text;
+    std::optional<std::string_view> chain;
+};
+std::optional<LineView> view_line(std::string_view line);
+
 // The chain value of text after prev.
 std::string chain_value(std::string_view key, std::string_view prev, std::string_view text);
 
-// The key: $QT_AUDIT_KEY_FILE, else $CREDENTIALS_DIRECTORY/audit-key, else none (empty).
-Result<std::string> load_key();
+// The first edition's HMAC key, read only to verify entries chained with it:
+// $QT_AUDIT_KEY_FILE, else $CREDENTIALS_DIRECTORY/audit-key, else none (empty).
+Result<std::string> load_legacy_key();
+
+// The checkpoint signing key: $QUANTUM_AUDIT_SIGNING_KEY_FILE, else the credential
+// audit-signing-key; nullopt when neither is set. Errors (usage, naming the file).
+Result<std::optional<crypto::SigningKey>> load_signing_key();
+
+// The checkpoint origin (and key name): $QUANTUM_CHECKPOINT_ORIGIN, else
+// <hostname>/quantum-ops/audit.
+std::string default_origin();
 
 // The log file: flag, else $QT_AUDIT_LOG, else /var/log/quantum/audit.log; when that
 // directory is not writable, $XDG_STATE_HOME/quantum/audit.log or
@@ -46,24 +67,80 @@ struct LogLocation {
 };
 LogLocation resolve_log(const std::string& flag_value);
 
-// Appends each message as one entry, each under its own exclusive lock (so entries of
-// concurrent writers interleave whole and chained). Returns the lines written.
-// Errors: unavailable (cannot open/lock/write: nothing half-written), usage (too long).
-Result<std::vector<std::string>> append(const std::string& path, const std::vector<std::string>& messages,
-                                        const std::string& key, bool sync = true);
+// The files beside a log: the latest checkpoint note and the tree state.
+std::string checkpoint_path(const std::string& log);
+std::string tree_path(const std::string& log);
+
+// The tree state <log>.tree, one line, written under the append lock:
+//   <bytes> <legacy> <last chain value> <tree size> <frontier hashes, hex, largest first>
+// bytes: the log's size it describes; legacy: the unchained entries at the log's start.
+struct TreeState {
+    uint64_t bytes = 0;
+    uint64_t legacy = 0;
+    std::string chain = k_zero_chain;
+    crypto::Frontier frontier;
+
+    std::string serialize() const;
+    static Result<TreeState> parse(std::string_view text);
+};
+
+struct AppendOptions {
+    bool sync = true;                        // fdatasync the log before its checkpoint
+    const crypto::SigningKey* key = nullptr; // null: the checkpoint is unsigned
+    std::string origin;                      // empty: default_origin()
+};
+
+struct Appended {
+    std::vector<std::string> lines; // as written
+    std::string checkpoint;         // the note stored after them
+    uint64_t size = 0;              // the tree size it names
+    uint64_t recovered = 0;         // a line an interrupted writer left, taken into the tree
+};
+
+// Appends the messages as entries under one exclusive lock (concurrent writers'
+// batches interleave whole), then replaces the tree state and <log>.checkpoint; O(log n)
+// in the log's size. Errors: usage (too long), integrity (the tree state does not match
+// the log: run rescan after verifying), unavailable (cannot open, lock or write;
+// nothing half-written).
+Result<Appended> append(const std::string& path, const std::vector<std::string>& messages,
+                        const AppendOptions& options);
+
+struct Rescanned {
+    uint64_t size = 0;
+    uint64_t adopted = 0; // entries beyond the stored checkpoint now in the tree
+    std::string checkpoint;
+};
+
+// Rebuilds the tree state from the whole log (the migration of a first-edition log, or
+// after an interrupted writer): refused (integrity) when a line is bad or the log is not
+// consistent with its stored checkpoint; then stores a fresh checkpoint and removes the
+// first edition's <log>.head.
+Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, const std::string& legacy_key);
+
+struct VerifyOptions {
+    std::vector<crypto::VerifierKey> keys;            // empty: signatures not checked
+    std::vector<crypto::CheckpointInput> checkpoints; // given with --checkpoint
+    std::string state_dir;                            // the accepted checkpoint; empty: none
+    std::string legacy_key;                           // the first edition's HMAC key
+};
 
 struct VerifyReport {
     uint64_t lines = 0;
     uint64_t legacy = 0;
     uint64_t chained = 0;
-    bool ok = true;
-    uint64_t bad_line = 0; // first bad line number (1-based) when !ok
-    std::string problem;   // what is wrong there
-    bool head_checked = false;
+    bool authenticated = false;     // verifier keys were given
+    bool stored_checkpoint = false; // <log>.checkpoint was there
+    uint64_t unchecked_tail = 0;    // lines past every checkpoint (no stored one: an auditor's copy)
+    std::vector<crypto::Problem> problems;
+    std::vector<crypto::CheckedCheckpoint> checkpoints;
+    std::optional<crypto::CheckpointBody> largest; // the largest consistent authenticated one
+    bool ok() const noexcept { return problems.empty(); }
 };
 
-// Walks the whole log checking the chain and the head record. Errors: unavailable.
-Result<VerifyReport> verify(const std::string& path, const std::string& key);
+// Walks the whole log: every line's form and chain, legacy lines only at the start, and
+// every checkpoint (given, stored, accepted before) signed and consistent. Lines
+// appended while it runs are not looked at. Errors: unavailable (cannot read), usage.
+Result<VerifyReport> verify(const std::string& path, const VerifyOptions& options);
 
 // Counts the entries (lines starting with '[') of the whole file, in large blocks. The
 // entries of one day: audit/day.hpp.

@@ -31,7 +31,7 @@ Result<std::string> resolve_date(const std::string& text, int64_t now_epoch) {
 Result<Summary> summarize(const std::vector<std::string>& files, const std::string& date, size_t limit) {
     auto day = read_day(files, date, limit);
     if (!day) return day.error();
-    return Summary{date, day->count, std::move(day->recent), day->out_of_order, day->scanned_all};
+    return Summary{date, day->count, std::move(day->recent), day->out_of_order, day->scanned_all, {}};
 }
 
 std::string title(const std::string& date) {
@@ -52,6 +52,9 @@ std::string render_text(const Summary& s) {
             out += e.text + "\n";
         out += rule + "\n\n";
     }
+    if (!s.checkpoint.empty())
+        out += "🔏 Audit log checkpoint (audit-log verify --checkpoint FILE checks the log against it):\n" +
+               s.checkpoint + (s.checkpoint.ends_with('\n') ? "" : "\n") + "\n";
     out += fmt::format("✅ {} auto-repair actions executed\n", s.total);
     return out;
 }
@@ -66,7 +69,8 @@ std::string render_json(const Summary& s) {
                           {"shown", s.recent.size()},
                           {"more", s.total - s.recent.size()},
                           {"out_of_order", s.out_of_order},
-                          {"actions", actions}}
+                          {"actions", actions},
+                          {"checkpoint", s.checkpoint}}
         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -17,6 +17,7 @@ struct Summary {
     std::vector<Entry> recent; // the most recent entries, oldest first
     uint64_t out_of_order = 0; // entries read that are stamped before one above them (audit/day.hpp)
     bool scanned_all = false;  // a clock step back beyond the search's window made it read every file
+    std::string checkpoint;    // the log's latest signed checkpoint (witnessed by whoever keeps the summary)
 };
 
 // "today", "yesterday" or a real YYYY-MM-DD (UTC). Errors: usage.
@@ -26,7 +27,8 @@ Result<std::string> resolve_date(const std::string& text, int64_t now_epoch);
 // and how it is found without reading every file). Errors: unavailable.
 Result<Summary> summarize(const std::vector<std::string>& files, const std::string& date, size_t limit);
 
-// The original's text: title, total, the recent actions between rules, "… N more", the count line.
+// The original's text: title, total, the recent actions between rules, "… N more", the
+// log's checkpoint when there is one, the count line.
 std::string render_text(const Summary& s);
 std::string render_json(const Summary& s);
 std::string title(const std::string& date);

@@ -9,7 +9,9 @@
 namespace qops::commands {
 
 struct LogOptions {
-    std::string log_flag; // --log (else QT_AUDIT_LOG, else the default with fallback)
+    std::string log_flag;   // --log (else QT_AUDIT_LOG, else the default with fallback)
+    std::string origin;     // --origin (else QUANTUM_CHECKPOINT_ORIGIN, else the default)
+    std::string redis_flag; // --redis: where checkpoints are witnessed
     bool json = false;
 };
 

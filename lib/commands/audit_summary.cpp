@@ -3,6 +3,7 @@
 #include "audit/log.hpp"
 #include "audit/summary.hpp"
 #include "base/env.hpp"
+#include "base/file.hpp"
 #include "base/secret.hpp"
 #include "base/time.hpp"
 #include "commands/audit_common.hpp"
@@ -45,6 +46,8 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
         s.date = date;
         log::warn("no audit log at {}: the summary is empty", path);
     }
+    // The summary carries the log's checkpoint: whoever receives it holds a witness copy.
+    if (auto note = read_file(checkpoint_path(path), 64 * 1024)) s.checkpoint = *note;
     metrics.gauge("quantum_audit_summary_actions", "Actions in the last summarized day.", static_cast<double>(s.total));
     const std::string text = render_text(s);
     std::cout << (o.log.json ? render_json(s) + "\n" : text) << std::flush;

@@ -151,13 +151,15 @@ void queue_notice(const Options& o, const Enforcement& e) {
 
 // Appends one audit entry; a failure is a FAIL but never undoes or delays the stop.
 bool audit_record(const std::string& message) {
-    auto key = audit::load_key();
+    auto key = audit::load_signing_key();
     if (!key) {
         log::fail("ESS audit entry not written: {}", key.error().message);
         return false;
     }
     const auto where = audit::resolve_log("");
-    auto r = audit::append(where.path, {message}, *key);
+    audit::AppendOptions options;
+    options.key = *key ? &**key : nullptr;
+    auto r = audit::append(where.path, {message}, options);
     if (!r) {
         log::fail("ESS audit entry not written to {}: {}", where.path, r.error().message);
         return false;

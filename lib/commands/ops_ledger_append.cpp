@@ -7,6 +7,7 @@
 #include "base/process.hpp"
 #include "base/text.hpp"
 #include "base/time.hpp"
+#include "commands/checkpoint_common.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
 #include "crypto/sha256.hpp"
@@ -41,7 +42,15 @@ struct AppendOptions {
     std::string rollback_of;
     bool git_tag = false, dry_run = false, json = false, verify = false;
     std::string redis_url;
+    std::string witness_url;              // where checkpoints are published (empty: nowhere)
+    std::string origin;                   // --origin (else QUANTUM_CHECKPOINT_ORIGIN, else the default)
+    bool print_checkpoint = false;        // --checkpoint without --verify
+    std::vector<std::string> checkpoints; // --checkpoint FILE... with --verify
+    std::string verifier_keys, state_dir;
+    bool verifier_key = false;
 };
+
+constexpr const char* k_default_verifier_keys = "/etc/quantum/ledger-verifier-keys";
 
 constexpr size_t k_max_metrics_bytes = 64 * 1024;
 constexpr size_t k_max_ledger_bytes = 256u << 20;
@@ -218,29 +227,89 @@ void validate(const AppendOptions& o) {
         if (s.empty() || !text::valid_utf8(s)) throw Failure(usage_error("--service needs a unit name"));
 }
 
-ExitCode verify_file(const std::string& path, bool json) {
+std::vector<crypto::CheckpointInput> stored_checkpoint(const std::string& path) {
+    std::vector<crypto::CheckpointInput> out;
+    auto note = read_file(checkpoint_path(path), k_max_checkpoint_file_bytes);
+    if (note)
+        out.push_back({checkpoint_path(path), *note, false});
+    else if (note.error().kind != ErrorKind::not_found)
+        throw Failure(note.error());
+    return out;
+}
+
+ExitCode verify_file(const AppendOptions& o, Metrics& metrics) {
+    const std::string& path = o.ledger;
+    const auto keys = load_verifier_keys_for(o.verifier_keys, k_default_verifier_keys);
+    const std::string state_dir = verifier_state_dir(o.state_dir);
     const std::string text = value_or_throw(read_ledger(path));
+    auto inputs = stored_checkpoint(path);
+    const bool stored = !inputs.empty();
+    const auto given = read_checkpoint_files(o.checkpoints);
+    inputs.insert(inputs.end(), given.begin(), given.end());
     const Ledger l = value_or_throw(parse(text));
-    const auto r = verify(l);
-    if (json)
+    auto r = verify(l);
+    std::vector<std::string> garbled;
+    if (auto accepted = crypto::accepted_input(state_dir, inputs); !accepted) {
+        if (accepted.error().code != ExitCode::integrity) throw Failure(accepted.error());
+        garbled.push_back(accepted.error().message);
+    } else if (*accepted) {
+        inputs.push_back(std::move(**accepted));
+    }
+    const auto c = check_checkpoints(l, inputs, keys.keys, stored);
+    r.problems.insert(r.problems.end(), garbled.begin(), garbled.end());
+    r.problems.insert(r.problems.end(), c.problems.begin(), c.problems.end());
+    if (c.uncovered > 0) r.problems.push_back(c.uncovered_problem);
+    const bool authenticated = !keys.keys.empty();
+    metrics.gauge("quantum_ledger_verify_ok", "1 when the last verify found the ledger intact and authenticated.",
+                  r.problems.empty() && authenticated ? 1 : 0);
+    metrics.gauge("quantum_ledger_verify_timestamp_seconds", "When the last verify ran (epoch seconds).",
+                  static_cast<double>(now_epoch_seconds()));
+    if (r.problems.empty()) record_accepted(state_dir, c.largest);
+    if (o.json)
         std::cout << nlohmann::json{{"ledger", path},
                                     {"entries", r.entries},
                                     {"chained", r.chained},
                                     {"legacy", r.legacy},
+                                    {"authenticated", authenticated},
+                                    {"checkpoints", checkpoints_json(c.checkpoints)},
                                     {"problems", r.problems}}
                          .dump()
                   << "\n";
-    for (const auto& p : r.problems)
-        log::fail("{}", p);
+    for (size_t i = 0; i < r.problems.size() && i < k_max_problems_logged; ++i)
+        log::fail("{}", r.problems[i]);
     if (!r.problems.empty()) return ExitCode::integrity;
-    log::ok("{}: {} entries, {} chained and intact, {} legacy (unchained)", path, r.entries, r.chained, r.legacy);
+    log::ok("{}: {} entries, {} chained and intact, {} legacy (unchained), {} checkpoints consistent", path, r.entries,
+            r.chained, r.legacy, c.checkpoints.size());
+    if (!authenticated) {
+        log::warn("no verifier keys (--verifier-keys, QUANTUM_VERIFIER_KEYS or {}): signatures not checked, the "
+                  "ledger is unauthenticated",
+                  k_default_verifier_keys);
+        return ExitCode::reported;
+    }
     return ExitCode::ok;
 }
 
 ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     AppendOptions o = in;
     if (o.ledger.empty()) o.ledger = default_ledger();
-    if (o.verify) return verify_file(o.ledger, o.json);
+    if (o.verify) return verify_file(o, metrics);
+    if (o.print_checkpoint) {
+        std::cout << value_or_throw(
+            with_context(read_file(checkpoint_path(o.ledger), k_max_checkpoint_file_bytes), "no checkpoint"));
+        return ExitCode::ok;
+    }
+    const auto key = value_or_throw(load_signing_key());
+    const std::string origin = o.origin.empty() ? default_origin() : o.origin;
+    if (o.verifier_key) {
+        if (!key)
+            throw Failure(usage_error("no signing key: set QUANTUM_LEDGER_SIGNING_KEY_FILE or the credential "
+                                      "ledger-signing-key"));
+        std::cout << crypto::make_verifier_key(origin, key->public_key()).text() << "\n";
+        return ExitCode::ok;
+    }
+    if (!key)
+        log::warn("no signing key (QUANTUM_LEDGER_SIGNING_KEY_FILE or the credential ledger-signing-key): the "
+                  "checkpoint is unsigned and the ledger unauthenticated");
     if (!o.rollback_of.empty() && o.outcome.empty()) o.outcome = "ROLLBACK";
     validate(o);
     const std::string dir = std::filesystem::absolute(o.ledger).parent_path().string();
@@ -259,6 +328,28 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
         for (const auto& p : r.problems)
             log::fail("{}", p);
         throw Failure(integrity_error(fmt::format("{} does not verify; nothing written", o.ledger)));
+    }
+    // The entries must be those of the stored checkpoint (its signature is verify's
+    // business): a ledger changed by hand is not signed over.
+    const auto stored = stored_checkpoint(o.ledger);
+    if (stored.empty() && !ledger.entries.empty())
+        log::warn("{} has no checkpoint {}: its {} entries are taken as they are", o.ledger, checkpoint_path(o.ledger),
+                  ledger.entries.size());
+    // One entry after it is a writer killed between the ledger and its checkpoint.
+    if (const auto c = check_checkpoints(ledger, stored, {}, !stored.empty());
+        !stored.empty() && (!c.problems.empty() || c.uncovered > 1)) {
+        for (const auto& p : c.problems)
+            log::fail("{}", p);
+        if (c.uncovered > 1) log::fail("{}", c.uncovered_problem);
+        throw Failure(integrity_error(fmt::format("{} is not what its checkpoint names; nothing written", o.ledger)));
+    } else if (c.uncovered == 1 && !o.dry_run) {
+        // Signed first, so that this append, interrupted too, leaves again one entry at most.
+        log::warn("{}: {} (an interrupted append), taken in", o.ledger, c.uncovered_problem);
+        value_or_throw(with_context(
+            write_file_atomic(
+                checkpoint_path(o.ledger),
+                value_or_throw(crypto::checkpoint_note(checkpoint_body(ledger, origin), key ? &*key : nullptr)), 0644),
+            "cannot write the checkpoint"));
     }
     if (!o.rollback_of.empty() && !has_operation(ledger, o.rollback_of))
         throw Failure(usage_error(fmt::format("--rollback-of {}: no such entry in {}", o.rollback_of, o.ledger)));
@@ -300,7 +391,17 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     }
     struct stat st {};
     const mode_t mode = ::stat(o.ledger.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+    const Ledger written = value_or_throw(parse(new_text));
+    const auto cp = checkpoint_body(written, origin);
+    const std::string note = value_or_throw(crypto::checkpoint_note(cp, key ? &*key : nullptr));
     value_or_throw(write_file_atomic(o.ledger, new_text, mode));
+    // After the ledger: a writer killed between the two leaves an older checkpoint, which
+    // the next append finds consistent (its first entries) and replaces.
+    value_or_throw(
+        with_context(write_file_atomic(checkpoint_path(o.ledger), note, 0644), "cannot write the checkpoint"));
+    witness_checkpoint(o.witness_url, note, "ops-ledger-append");
+    metrics.gauge("quantum_ledger_checkpoint_size", "Tree size of the ledger's latest checkpoint.",
+                  static_cast<double>(cp.size));
     metrics.gauge("quantum_ops_ledger_entries", "Entries in the ops ledger.",
                   static_cast<double>(ledger.entries.size() + 1));
     log::ok("{} appended to {} (chain seq {})", id, o.ledger, head.seq + 1);
@@ -327,7 +428,12 @@ operation_id OPS-YYYY-MM-DD-NNN (the next free number for the UTC date), timesta
 git commit and branch, hostname, and what the flags add. Values of any kind (newlines,
 ": ", quotes, #, leading - or *, yes/null/1e3) are written so that they read back as the
 same string. Each entry is chained (chain_seq, prev_hash, entry_hash = SHA-256 of the
-block); --verify checks the whole file. Appends take a lock beside the ledger and replace
+block); after every append <ledger>.checkpoint holds a C2SP tlog-checkpoint signed note
+over the RFC 6962 tree of the entries' block texts in append order (unchained entries
+from the bottom of the file up, then chain_seq order). --verify checks the whole file,
+the stored checkpoint, every --checkpoint FILE and the largest one accepted before;
+--checkpoint alone prints the stored one, --verifier-key the signing key's verifier key.
+Appends take a lock beside the ledger and replace
 it atomically (temp file, fsync, rename, fsync of the directory): concurrent shells never
 lose or duplicate an entry, and a kill -9 or a full disk leaves the previous file intact.
 Entries are never edited: --rollback-of OPS-ID appends a ROLLBACK entry naming it.
@@ -338,7 +444,14 @@ sha256 (first 16 hex), size_bytes and mtime_utc. --metrics-url URL records the b
 (HTTP, 2 s, at most 64 KiB). --redis-snapshot 'COMMAND' records the reply (2 s).
 
 Environment:
-  QUANTUM_REDIS_URL (and QUANTUM_REDIS_PASSWORD_FILE) for --redis-snapshot
+  QUANTUM_REDIS_URL (and QUANTUM_REDIS_PASSWORD_FILE) for --redis-snapshot; when set (or
+                       --redis), each new checkpoint is also published (best effort) to
+                       the stream quantum:stream:checkpoints
+  QUANTUM_LEDGER_SIGNING_KEY_FILE  Ed25519 private key (PKCS#8 PEM, mode 0600) signing the
+                       checkpoints (else the credential ledger-signing-key)
+  QUANTUM_CHECKPOINT_ORIGIN  as --origin (default <hostname>/quantum-ops/ledger)
+  QUANTUM_VERIFIER_KEYS  as --verifier-keys (default /etc/quantum/ledger-verifier-keys)
+  QUANTUM_VERIFIER_STATE_DIR  as --state-dir (default $STATE_DIRECTORY or /var/lib/quantum)
   QUANTUM_METRICS_DIR  as --metrics-dir
 
 )";
@@ -372,9 +485,23 @@ int ops_ledger_append_main(int argc, char** argv) {
     app->add_flag("--git-tag", o.git_tag, "Also create the annotated tag ops-YYYY-MM-DD-NNN");
     app->add_flag("--dry-run", o.dry_run, "Print the entry; write nothing");
     app->add_flag("--json", o.json, "Print the result as JSON");
-    app->add_flag("--verify", o.verify, "Verify the ledger's chain (exit 4 on a break)");
+    app->add_flag("--verify", o.verify, "Verify the ledger's chain and checkpoints (exit 4 on a break)");
+    auto* checkpoint = app->add_option("--checkpoint", o.checkpoints,
+                                       "Alone: print the latest signed checkpoint; with --verify: a published "
+                                       "checkpoint FILE to check too (repeatable)")
+                           ->expected(0, 1)
+                           ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app->add_option("--verifier-keys", o.verifier_keys, "Verifier keys file [env: QUANTUM_VERIFIER_KEYS]");
+    app->add_option("--state-dir", o.state_dir,
+                    "Where the largest accepted checkpoint is kept [env: QUANTUM_VERIFIER_STATE_DIR]");
+    app->add_option("--origin", o.origin, "Checkpoint origin and key name [env: QUANTUM_CHECKPOINT_ORIGIN]");
+    app->add_flag("--verifier-key", o.verifier_key, "Print the signing key's verifier key and exit");
     return run(info, *app, metrics_dir, argc, argv, [&](Metrics& metrics) {
+        // --checkpoint without a value: CLI11 leaves an empty string.
+        std::erase(o.checkpoints, std::string());
+        o.print_checkpoint = checkpoint->count() > 0 && o.checkpoints.empty() && !o.verify;
         o.redis_url = redis::url_from_env_or(redis_flag);
+        o.witness_url = witness_url(redis_flag);
         return append_entry(o, metrics);
     });
 }

@@ -32,14 +32,21 @@ Hash subtree_hash(const std::vector<Hash>& leaves, size_t begin, size_t end) {
 
 } // namespace
 
+// One digest context per thread, reset by each digest(): a fresh EVP context per hash
+// costs more than the hash of a log line (bench/RESULTS.md, "audit-log verify").
+Sha256& reused_context() {
+    thread_local Sha256 h;
+    return h;
+}
+
 Hash leaf_hash(std::string_view leaf) {
-    Sha256 h;
+    Sha256& h = reused_context();
     const unsigned char prefix = 0x00;
     return h.update(&prefix, 1).update(leaf).digest();
 }
 
 Hash node_hash(const Hash& left, const Hash& right) {
-    Sha256 h;
+    Sha256& h = reused_context();
     const unsigned char prefix = 0x01;
     return h.update(&prefix, 1).update(left.data(), left.size()).update(right.data(), right.size()).digest();
 }

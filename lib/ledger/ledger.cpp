@@ -1,5 +1,8 @@
 #include "ledger/ledger.hpp"
 
+#include "base/env.hpp"
+#include "base/host.hpp"
+
 #include "crypto/sha256.hpp"
 #include "ledger/legacy.hpp"
 
@@ -259,10 +262,18 @@ VerifyReport verify(const Ledger& l) {
     r.entries = l.entries.size();
     std::map<uint64_t, const EntryBlock*> by_seq;
     const EntryBlock* previous_in_file = nullptr;
+    std::vector<const EntryBlock*> legacy_above; // unchained entries not yet below a chained one
     for (const auto& e : l.entries) {
-        const std::string name =
-            fmt::format("{} (line {})", e.operation_id.empty() ? "entry" : e.operation_id, e.first_line);
+        const std::string name = entry_name(e);
+        if (e.seq) {
+            for (const auto* u : legacy_above)
+                r.problems.push_back(fmt::format("{}: unchained, but newer than the chained entry {} below it "
+                                                 "(inserted, or its chain fields removed)",
+                                                 entry_name(*u), name));
+            legacy_above.clear();
+        }
         if (!e.seq) {
+            legacy_above.push_back(&e);
             ++r.legacy;
             if (!e.prev_hash.empty() || !e.entry_hash.empty())
                 r.problems.push_back(name + ": has chain fields but no chain_seq (edited)");
@@ -280,8 +291,8 @@ VerifyReport verify(const Ledger& l) {
         if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
         by_seq[*e.seq] = &e;
         if (previous_in_file && *previous_in_file->seq <= *e.seq)
-            r.problems.push_back(fmt::format("{} and {}: out of append order (reordered)",
-                                             previous_in_file->operation_id, e.operation_id));
+            r.problems.push_back(
+                fmt::format("{} and {}: out of append order (reordered)", entry_name(*previous_in_file), name));
         previous_in_file = &e;
         if (e.operation_id.size() >= 14 && e.operation_id.substr(4, 7) != e.month)
             r.problems.push_back(fmt::format("{}: in the {} section", name, e.month));
@@ -289,12 +300,13 @@ VerifyReport verify(const Ledger& l) {
     uint64_t expected = 1;
     for (const auto& [seq, e] : by_seq) {
         if (seq != expected)
-            r.problems.push_back(fmt::format("chain_seq {}..{} missing (entries removed)", expected, seq - 1));
+            r.problems.push_back(fmt::format("{}: chain_seq {}..{} missing before it (entries removed)", entry_name(*e),
+                                             expected, seq - 1));
         const auto before = by_seq.find(seq - 1);
         const std::string prev =
             seq == 1 ? std::string(k_zero_hash) : (before == by_seq.end() ? "" : before->second->entry_hash);
         if (e->prev_hash.empty() || (!prev.empty() && e->prev_hash != prev))
-            r.problems.push_back(fmt::format("{}: prev_hash does not name the previous entry", e->operation_id));
+            r.problems.push_back(fmt::format("{}: prev_hash does not name the previous entry", entry_name(*e)));
         expected = seq + 1;
     }
     if (!by_seq.empty()) {
@@ -306,6 +318,78 @@ VerifyReport verify(const Ledger& l) {
                 "the head names seq {} but the newest entry is seq {} (newest entries removed)", *l.head_seq, top_seq));
     } else if (l.head_seq && *l.head_seq > 0) {
         r.problems.push_back("the head names chained entries but there are none (entries removed)");
+    }
+    return r;
+}
+
+std::string entry_name(const EntryBlock& e) {
+    return fmt::format("{} (line {})", e.operation_id.empty() ? "entry" : e.operation_id, e.first_line);
+}
+
+std::vector<const EntryBlock*> append_order(const Ledger& l) {
+    std::vector<const EntryBlock*> legacy, chained;
+    for (auto it = l.entries.rbegin(); it != l.entries.rend(); ++it)
+        (it->seq ? chained : legacy).push_back(&*it);
+    std::stable_sort(chained.begin(), chained.end(),
+                     [](const EntryBlock* a, const EntryBlock* b) { return *a->seq < *b->seq; });
+    legacy.insert(legacy.end(), chained.begin(), chained.end());
+    return legacy;
+}
+
+std::string checkpoint_path(const std::string& ledger) {
+    return ledger + ".checkpoint";
+}
+
+Result<std::optional<crypto::SigningKey>> load_signing_key() {
+    return crypto::load_optional_signing_key("QUANTUM_LEDGER_SIGNING_KEY_FILE", "ledger-signing-key");
+}
+
+std::string default_origin() {
+    return env_or("QUANTUM_CHECKPOINT_ORIGIN", hostname() + "/quantum-ops/ledger");
+}
+
+crypto::CheckpointBody checkpoint_body(const Ledger& l, const std::string& origin) {
+    crypto::Frontier f;
+    for (const auto* e : append_order(l))
+        f.append(crypto::leaf_hash(e->body));
+    crypto::CheckpointBody b;
+    b.origin = origin;
+    b.size = f.size();
+    b.root = f.root();
+    return b;
+}
+
+CheckpointReport check_checkpoints(const Ledger& l, const std::vector<crypto::CheckpointInput>& inputs,
+                                   const std::vector<crypto::VerifierKey>& keys, bool stored) {
+    CheckpointReport r;
+    r.stored = stored;
+    const auto order = append_order(l);
+    crypto::CheckpointCheck check(inputs, keys);
+    for (const auto* e : order)
+        check.add_leaf(crypto::leaf_hash(e->body));
+    check.finish();
+    for (const auto& p : check.problems()) {
+        std::string where = "the ledger";
+        if (p.line >= 1 && p.line <= order.size())
+            where = entry_name(*order[p.line - 1]);
+        else if (p.line > order.size() && !order.empty())
+            where = "after " + entry_name(*order.back());
+        r.problems.push_back(fmt::format("{}: {}: {}", where, p.kind, p.detail));
+    }
+    r.checkpoints = check.checkpoints();
+    if (!keys.empty()) r.largest = check.largest_consistent();
+    uint64_t covered = 0;
+    for (const auto& c : r.checkpoints)
+        if (c.consistent && (c.authenticated || keys.empty())) covered = std::max(covered, c.body.size);
+    if (inputs.empty() && !order.empty())
+        r.problems.push_back(fmt::format("the ledger: no checkpoint: {} is missing (removed, or a first-edition "
+                                         "ledger: the next append stores one, ops/UPGRADE.md)",
+                                         "the stored checkpoint"));
+    else if (stored && covered < order.size() && check.problems().empty()) {
+        r.uncovered = order.size() - covered;
+        r.uncovered_problem = fmt::format("{}: uncovered: entries {}-{} (append order) are in no checkpoint "
+                                          "(added outside ops-ledger-append?)",
+                                          entry_name(*order[covered]), covered + 1, order.size());
     }
     return r;
 }

@@ -12,6 +12,8 @@
 // unchained, never as broken.
 
 #include "base/error.hpp"
+#include "crypto/checkpoint_check.hpp"
+#include "crypto/ed25519.hpp"
 #include "ledger/entry.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -61,8 +63,44 @@ struct VerifyReport {
     std::vector<std::string> problems; // empty when intact
 };
 // Checks every chained entry's hash, the sequence, the prev_hash links, the append order,
-// each entry's month section and the head comment.
+// each entry's month section, the head comment, and that unchained entries are only the
+// oldest part (below every chained entry in the file).
 VerifyReport verify(const Ledger& ledger);
+
+// The entries in append order, the checkpoint's leaves: the unchained (legacy) entries
+// from the bottom of the file up (the file is newest first), then the chained ones by
+// chain_seq. Each leaf is the entry's block text between its fences, as stored.
+std::vector<const EntryBlock*> append_order(const Ledger& ledger);
+
+// "OPS-ID (line N)" of an entry.
+std::string entry_name(const EntryBlock& e);
+
+// The checkpoint beside a ledger: <ledger>.checkpoint.
+std::string checkpoint_path(const std::string& ledger);
+
+// The checkpoint signing key: $QUANTUM_LEDGER_SIGNING_KEY_FILE, else the credential
+// ledger-signing-key; nullopt when neither is set. Errors (usage, naming the file).
+Result<std::optional<crypto::SigningKey>> load_signing_key();
+
+// $QUANTUM_CHECKPOINT_ORIGIN, else <hostname>/quantum-ops/ledger.
+std::string default_origin();
+
+// The checkpoint body of the ledger's entries.
+crypto::CheckpointBody checkpoint_body(const Ledger& ledger, const std::string& origin);
+
+struct CheckpointReport {
+    std::vector<std::string> problems; // each naming the entry and its line, or the file
+    std::vector<crypto::CheckedCheckpoint> checkpoints;
+    std::optional<crypto::CheckpointBody> largest; // the largest consistent authenticated one
+    bool stored = false;                           // <ledger>.checkpoint was there
+    uint64_t uncovered = 0;                        // entries (append order) after the stored checkpoint's
+    std::string uncovered_problem;                 // what verify reports about them (not in problems)
+};
+
+// Checks the ledger's entries against the checkpoints (inputs: the stored one first, then
+// those given, then the accepted state's), as audit::verify does for the audit log.
+CheckpointReport check_checkpoints(const Ledger& ledger, const std::vector<crypto::CheckpointInput>& inputs,
+                                   const std::vector<crypto::VerifierKey>& keys, bool stored);
 
 // The next OPS-YYYY-MM-DD-NNN for date ("2026-01-28").
 std::string next_operation_id(const Ledger& ledger, const std::string& date);

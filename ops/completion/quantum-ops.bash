@@ -16,7 +16,7 @@ _quantum_ops_complete() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
     case $prev in
     --policy | --ledger | --log | --journal-dir | --metrics-dir | --state-dir | --proof-file | --latch | \
-        --verifier-keys | --checkpoint)
+        --checkpoint | --verifier-keys)
         # A path follows these flags.
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return

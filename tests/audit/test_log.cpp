@@ -34,7 +34,7 @@ TEST_CASE("audit log: messages with newlines, TABs, control bytes and invalid UT
                                             "bad \xff\xfe utf8",
                                             "ok é 日本",
                                             "trailing\\"};
-    REQUIRE(append(log, messages, "").ok());
+    REQUIRE(append(log, messages, AppendOptions{}).ok());
     const auto lines = lines_of(slurp(log));
     REQUIRE(lines.size() == messages.size());
     for (size_t i = 0; i < lines.size(); ++i) {
@@ -43,7 +43,7 @@ TEST_CASE("audit log: messages with newlines, TABs, control bytes and invalid UT
         CHECK(e->chain.has_value());
         CHECK(e->message == messages[i]);
     }
-    CHECK(verify(log, "")->ok);
+    CHECK(verify(log, VerifyOptions{})->ok());
 }
 
 TEST_CASE("audit log: parse_line reads chained and legacy entries and refuses what is not one") {

@@ -176,7 +176,8 @@ TEST_CASE("ledger: verify names an edited value or legacy entry and a removed or
     }
     SECTION("a removed entry (in the middle)") {
         const auto [b, e] = block(good, 1);
-        CHECK_THAT(problems(good.substr(0, b) + good.substr(e)), Catch::Contains("missing (entries removed)"));
+        CHECK_THAT(problems(good.substr(0, b) + good.substr(e)),
+                   Catch::Contains("missing before it (entries removed)"));
     }
     SECTION("the newest entry removed") {
         const auto [b, e] = block(good, 0);

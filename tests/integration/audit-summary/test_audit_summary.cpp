@@ -79,7 +79,9 @@ TEST_CASE("audit-summary: --json equals a full scan on generated logs, a clock s
 TEST_CASE("audit-summary: delivered to a webhook and by mail on loopback, a dead webhook is exit 3") {
     TempDir tmp;
     const std::string log = tmp.file("audit.log");
-    REQUIRE(append(log, {"Auto-repair: Restarted Grafana container", "Weekly self-heal: All checks passed"}, "").ok());
+    REQUIRE(append(log, {"Auto-repair: Restarted Grafana container", "Weekly self-heal: All checks passed"},
+                   AppendOptions{})
+                .ok());
     const int http_port = test::free_port();
     std::filesystem::create_directories(tmp.file("posts"));
     test::Background http({"/usr/bin/python3", std::string(QOPS_TEST_DATA_DIR) + "/audit/http_sink.py",
@@ -108,6 +110,13 @@ TEST_CASE("audit-summary: delivered to a webhook and by mail on loopback, a dead
     CHECK_THAT(body.at("text").get<std::string>(), Catch::Contains("📊 Total Actions: 2"));
     CHECK_THAT(body.at("text").get<std::string>(), Catch::Contains("Restarted Grafana container"));
     CHECK(body.at("content") == body.at("text"));
+    // The summary carries the log's checkpoint: each receiver keeps a witness copy.
+    const std::string checkpoint = slurp(log + ".checkpoint");
+    REQUIRE_FALSE(checkpoint.empty());
+    CHECK_THAT(body.at("text").get<std::string>(),
+               Catch::Contains("🔏 Audit log checkpoint") && Catch::Contains(checkpoint));
+    auto j = test::run({"audit-summary", "--log", log, "--date", "today", "--json"});
+    CHECK(nlohmann::json::parse(j.out).at("checkpoint") == checkpoint);
 
     std::string mail;
     for (const auto& sub : {"new", "cur"})
@@ -118,6 +127,7 @@ TEST_CASE("audit-summary: delivered to a webhook and by mail on loopback, a dead
     CHECK_THAT(mail, Catch::Contains("Subject: =?UTF-8?B?"));
     CHECK_THAT(mail, Catch::Contains("Total Actions: 2"));
     CHECK_THAT(mail, Catch::Contains("Weekly self-heal: All checks passed"));
+    CHECK_THAT(mail, Catch::Contains(checkpoint.substr(0, checkpoint.find('\n'))));
 
     SECTION("webhook down: WARN, exit 3, the summary still printed") {
         test::RunOptions down;

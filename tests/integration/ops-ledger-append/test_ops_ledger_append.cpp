@@ -1,6 +1,8 @@
 // ops-ledger-append as a whole process: placement in a real file, values read back by
 // PyYAML, exit codes shared by append and --verify, concurrency, kill -9 and a full disk.
 #include "ledger/ledger.hpp"
+#include "support/checkpoint_keys.hpp"
+#include "support/go_tool.hpp"
 #include "support/run.hpp"
 #include "support/skip.hpp"
 #include "support/temp_dir.hpp"
@@ -14,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -36,10 +39,19 @@ std::vector<std::string> base_args(const std::string& ledger) {
             "a change",          "--outcome",       "SUCCESS"};
 }
 
+// The tools sign and verify with one throwaway key per test run; each ledger has its own
+// verifier state beside it (two test ledgers of one size are not an equivocation).
+test::RunOptions signed_env(const std::string& ledger) {
+    static const test::CheckpointKeys k;
+    auto o = k.env();
+    o.env["QUANTUM_VERIFIER_STATE_DIR"] = ledger + ".verifier-state";
+    return o;
+}
+
 test::RunResult append_entry(const std::string& ledger, std::vector<std::string> extra = {}) {
     auto args = base_args(ledger);
     args.insert(args.end(), extra.begin(), extra.end());
-    return test::run(args);
+    return test::run(args, signed_env(ledger));
 }
 
 Ledger parsed(const std::string& path) {
@@ -55,7 +67,7 @@ YAML::Node node_of(const EntryBlock& e) {
 }
 
 test::RunResult verify_cmd(const std::string& ledger) {
-    return test::run({"ops-ledger-append", "--ledger", ledger, "--verify"});
+    return test::run({"ops-ledger-append", "--ledger", ledger, "--verify"}, signed_env(ledger));
 }
 
 } // namespace
@@ -334,7 +346,9 @@ TEST_CASE("ops-ledger-append: a writer killed with SIGKILL never leaves a file t
         REQUIRE(l.ok());
         CHECK(verify(*l).problems.empty());
     }
-    // No temp files are left in a state that would be taken for the ledger.
+    // No temp files are left in a state that would be taken for the ledger, and the next
+    // append takes in an entry whose writer was killed before its checkpoint.
+    REQUIRE(append_entry(ledger).exit_code == 0);
     CHECK(verify_cmd(ledger).exit_code == 0);
 }
 
@@ -394,11 +408,10 @@ TEST_CASE("ops-ledger-append: --verify catches an edited value or a removed or r
         t.replace(t.find("notes: entry 2"), 14, "notes: entry 9");
         expect_broken(t, "does not match its entry_hash");
     }
-    SECTION("an edited legacy entry is not a chain break") {
+    SECTION("an edited legacy entry is no chain break, but the checkpoint's tree holds it") {
         std::string t = good;
         t.replace(t.find("hostname: Gemgeminay"), 20, "hostname: elsewhere1");
-        std::ofstream(ledger, std::ios::trunc) << t;
-        CHECK(verify_cmd(ledger).exit_code == 0);
+        expect_broken(t, "rewritten");
     }
     SECTION("a removed entry (in the middle)") {
         const auto b = blocks(good);
@@ -420,4 +433,165 @@ TEST_CASE("ops-ledger-append: --verify catches an edited value or a removed or r
                         first + good.substr(b[2].second);
         expect_broken(t, "reordered");
     }
+}
+
+TEST_CASE("ops-ledger-append: the tamper table, each row exit 4 naming the entry's line") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(append_entry(ledger, {"--notes", "entry " + std::to_string(i)}).exit_code == 0);
+    REQUIRE(verify_cmd(ledger).exit_code == 0);
+    const std::string published = tmp.file("published");
+    std::filesystem::copy_file(ledger + ".checkpoint", published);
+    const std::string good = slurp(ledger);
+    // The ```yaml blocks, newest first: [0..2] chained, then the seed's.
+    std::vector<std::pair<size_t, size_t>> b;
+    for (size_t p = good.find("```yaml\n"); p != std::string::npos; p = good.find("```yaml\n", p + 1))
+        b.emplace_back(p, good.find("```\n", p + 8) + 4);
+    auto block = [&](size_t i) { return good.substr(b[i].first, b[i].second - b[i].first); };
+    auto line_of = [](const std::string& text, size_t offset) {
+        return 1 + std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n');
+    };
+    auto expect_tampered = [&](const std::string& text, long line, const std::string& needle) {
+        std::ofstream(ledger, std::ios::trunc) << text;
+        auto r = test::run({"ops-ledger-append", "--ledger", ledger, "--verify", "--checkpoint", published},
+                           signed_env(ledger));
+        INFO(text << r.err);
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("(line " + std::to_string(line) + ")") && Catch::Contains(needle));
+    };
+    const std::string legacy_block = "```yaml\n---\noperation_id: OPS-2026-01-01-099\noperation_name: forged\n```\n";
+    SECTION("a byte edited") {
+        std::string t = good;
+        t[t.find("notes: entry 1") + 13] = '7';
+        expect_tampered(t, line_of(t, b[1].first), "does not match its entry_hash");
+    }
+    SECTION("an entry deleted") {
+        std::string t = good;
+        t.erase(b[1].first, b[1].second - b[1].first);
+        expect_tampered(t, line_of(t, t.find("```yaml\n")), "missing before it");
+    }
+    SECTION("two entries swapped") {
+        std::string t = good.substr(0, b[0].first) + block(1) + good.substr(b[0].second, b[1].first - b[0].second) +
+                        block(0) + good.substr(b[1].second);
+        expect_tampered(t, line_of(t, b[0].first), "reordered");
+    }
+    SECTION("truncated: the newest entry removed") {
+        std::string t = good;
+        t.erase(b[0].first, b[0].second - b[0].first);
+        expect_tampered(t, line_of(t, t.find("```yaml\n")), "truncated");
+    }
+    SECTION("an unchained entry inserted between two chained ones") {
+        std::string t = good;
+        t.insert(b[1].first, legacy_block + "\n");
+        expect_tampered(t, line_of(t, b[1].first), "unchained, but newer than the chained entry");
+    }
+    SECTION("the chain fields stripped from an entry") {
+        std::string t = good;
+        const size_t from = t.find("chain_seq: 3");
+        t.erase(from, t.find("```\n", from) - from);
+        expect_tampered(t, line_of(t, b[0].first), "unchained");
+    }
+    SECTION("a legacy entry added after the chained ones (at the top of the month)") {
+        std::string t = good;
+        t.insert(b[0].first, legacy_block + "\n");
+        expect_tampered(t, line_of(t, b[0].first), "unchained, but newer than the chained entry");
+    }
+    SECTION("rewritten and re-signed with the same key after the checkpoint was published") {
+        TempDir other;
+        const std::string forged = other.file("L.md");
+        std::filesystem::copy_file(seed_path(), forged);
+        for (int i = 0; i < 3; ++i)
+            REQUIRE(append_entry(forged, {"--notes", "rewritten " + std::to_string(i)}).exit_code == 0);
+        std::filesystem::copy_file(forged + ".checkpoint", ledger + ".checkpoint",
+                                   std::filesystem::copy_options::overwrite_existing);
+        const std::string t = slurp(forged);
+        expect_tampered(t, line_of(t, t.find("```yaml\n")), "equivocation");
+    }
+    SECTION("an edited legacy entry: the chain cannot see it, the checkpoint's tree does") {
+        std::string t = good;
+        t.replace(t.find("hostname: Gemgeminay"), 20, "hostname: elsewhere1");
+        std::ofstream(ledger, std::ios::trunc) << t;
+        auto r = verify_cmd(ledger);
+        CHECK(r.exit_code == 4);
+        CHECK_THAT(r.err, Catch::Contains("rewritten") && Catch::Contains("(line "));
+    }
+}
+
+TEST_CASE("ops-ledger-append: the untampered ledger stays consistent with an older checkpoint, and prints its own") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    REQUIRE(append_entry(ledger).exit_code == 0);
+    const std::string published = tmp.file("published");
+    std::filesystem::copy_file(ledger + ".checkpoint", published);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(append_entry(ledger).exit_code == 0);
+    auto r = test::run({"ops-ledger-append", "--ledger", ledger, "--verify", "--checkpoint", published, "--json"},
+                       signed_env(ledger));
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    auto cp = test::run({"ops-ledger-append", "--ledger", ledger, "--checkpoint"}, signed_env(ledger));
+    CHECK(cp.exit_code == 0);
+    CHECK(cp.out.starts_with(test::default_ledger_origin() + "\n11\n"));
+    auto vk = test::run({"ops-ledger-append", "--verifier-key"}, signed_env(ledger));
+    CHECK(vk.exit_code == 0);
+    CHECK_THAT(vk.out, Catch::StartsWith(test::default_ledger_origin() + "+"));
+}
+
+TEST_CASE("ops-ledger-append: Go's sumdb/note and sumdb/tlog verify a real ledger's stored checkpoint") {
+    TempDir tmp;
+    const auto tool = test::build_go_tool(tmp, "crypto/checkpoint_verify.go");
+    if (!tool) QOPS_SKIP("go (golang-go, golang-golang-x-mod-dev) is not installed");
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(append_entry(ledger, {"--notes", "multi\nline: \"value\" " + std::to_string(i)}).exit_code == 0);
+    auto vk = test::run({"ops-ledger-append", "--verifier-key"}, signed_env(ledger));
+    REQUIRE(vk.exit_code == 0);
+    const std::string vkey = vk.out.substr(0, vk.out.find('\n'));
+    auto r = test::run({*tool, vkey, ledger + ".checkpoint", ledger, "ledger"});
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.starts_with(test::default_ledger_origin() + " 10 "));
+    std::string t = slurp(ledger);
+    t[t.find("multi") + 1] = 'U';
+    std::ofstream(ledger, std::ios::trunc) << t;
+    CHECK(test::run({*tool, vkey, ledger + ".checkpoint", ledger, "ledger"}).exit_code == 1);
+}
+
+TEST_CASE("ops-ledger-append: verify and append write the gauges quantum-status reads") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    auto env = signed_env(ledger);
+    env.env["QUANTUM_METRICS_DIR"] = tmp.file("metrics");
+    std::filesystem::create_directories(tmp.file("metrics"));
+    auto args = base_args(ledger);
+    REQUIRE(test::run(args, env).exit_code == 0);
+    CHECK_THAT(slurp(tmp.file("metrics/ops-ledger-append.prom")),
+               Catch::Contains("quantum_ledger_checkpoint_size{job=\"ops-ledger-append\"} 8"));
+    REQUIRE(test::run({"ops-ledger-append", "--ledger", ledger, "--verify"}, env).exit_code == 0);
+    const std::string m = slurp(tmp.file("metrics/ops-ledger-append.prom"));
+    CHECK_THAT(m, Catch::Contains("quantum_ledger_verify_ok{job=\"ops-ledger-append\"} 1"));
+    CHECK_THAT(m, Catch::Contains("quantum_ledger_verify_timestamp_seconds{job=\"ops-ledger-append\"} "));
+}
+
+TEST_CASE("ops-ledger-append: a signing key readable by others is refused (exit 2, naming it), nothing written") {
+    TempDir tmp;
+    const std::string ledger = tmp.file("L.md");
+    std::filesystem::copy_file(seed_path(), ledger);
+    const std::string before = slurp(ledger);
+    const auto key = crypto::SigningKey::generate();
+    REQUIRE(key.write_pem_file(tmp.file("key")).ok());
+    ::chmod(tmp.file("key").c_str(), 0644);
+    auto env = signed_env(ledger);
+    env.env["QUANTUM_LEDGER_SIGNING_KEY_FILE"] = tmp.file("key");
+    auto args = base_args(ledger);
+    auto r = test::run(args, env);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(tmp.file("key")));
+    CHECK(slurp(ledger) == before);
+    CHECK_FALSE(std::filesystem::exists(ledger + ".checkpoint"));
 }

@@ -69,7 +69,8 @@ TEST_CASE("completion: flags and subcommands of every tool, from its own --help"
         CHECK_THAT(all, Catch::Contains("--metrics-dir"));
     }
     CHECK(complete({"policy-refresh", "--gen"}) == "--generator --generator-timeout");
-    CHECK(complete({"audit-log", "ve"}) == "verify");
+    CHECK(complete({"audit-log", "ve"}) == "verifier-key verify");
+    CHECK(complete({"audit-log", "che"}) == "checkpoint");
     CHECK(complete({"emergency-stop", ""}).find("trip") != std::string::npos);
     // After a subcommand, that subcommand's flags.
     CHECK_THAT(complete({"emergency-stop", "trip", "--re"}), Catch::Contains("--reason"));
