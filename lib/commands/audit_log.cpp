@@ -9,6 +9,7 @@
 #include "commands/checkpoint_common.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
+#include "commands/message_ids.hpp"
 
 #include <unistd.h>
 
@@ -60,11 +61,13 @@ ExitCode append_entries(const LogOptions& o, const std::vector<std::string>& mes
                   static_cast<double>(written.lines.size()));
     metrics.gauge("quantum_audit_checkpoint_size", "Tree size of the audit log's latest checkpoint.",
                   static_cast<double>(written.size));
+    const log::Fields fields{{"QUANTUM_AUDIT_LOG", path}, {"QUANTUM_AUDIT_SIZE", written.size}};
     if (written.lines.size() <= 3)
         for (const auto& m : all)
-            log::ok("Audit logged: {}", m);
+            log::event(log::Level::ok, ids::audit_appended, fields, "Audit logged: {}", m);
     else
-        log::ok("Audit logged: {} entries to {}", written.lines.size(), path);
+        log::event(log::Level::ok, ids::audit_appended, fields, "Audit logged: {} entries to {}", written.lines.size(),
+                   path);
     return ExitCode::ok;
 }
 
@@ -116,14 +119,20 @@ ExitCode verify_log(const LogOptions& o, const VerifyFlags& f, Metrics& metrics)
                   << "\n";
     if (!rep.ok()) {
         log_problems(path, "line", rep.problems);
-        log::fail("{}: {} problems; the log is not what its checkpoints signed", path, rep.problems.size());
+        log::event(log::Level::fail, ids::audit_verify_failed,
+                   {{"QUANTUM_AUDIT_LOG", path},
+                    {"QUANTUM_AUDIT_SIZE", rep.lines},
+                    {"QUANTUM_AUDIT_BAD_LINE", rep.problems.front().line},
+                    {"QUANTUM_PROBLEM_COUNT", rep.problems.size()}},
+                   "{}: {} problems; the log is not what its checkpoints signed", path, rep.problems.size());
         return ExitCode::integrity;
     }
     if (rep.unchecked_tail > 0)
         log::warn("{}: the last {} lines are newer than every checkpoint given and are not authenticated", path,
                   rep.unchecked_tail);
-    log::ok("{}: {} entries verify ({} chained, {} legacy unchained), {} checkpoints consistent", path, rep.lines,
-            rep.chained, rep.legacy, rep.checkpoints.size());
+    log::event(log::Level::ok, ids::audit_verify_ok, {{"QUANTUM_AUDIT_LOG", path}, {"QUANTUM_AUDIT_SIZE", rep.lines}},
+               "{}: {} entries verify ({} chained, {} legacy unchained), {} checkpoints consistent", path, rep.lines,
+               rep.chained, rep.legacy, rep.checkpoints.size());
     if (!rep.authenticated) {
         log::warn("no verifier keys (--verifier-keys, QUANTUM_VERIFIER_KEYS or {}): signatures not checked, the "
                   "log is unauthenticated",

@@ -6,6 +6,7 @@
 #include "base/error.hpp"
 #include "base/file.hpp"
 #include "commands/log.hpp"
+#include "commands/message_ids.hpp"
 #include "crypto/base64.hpp"
 #include "crypto/checkpoint_check.hpp"
 #include "crypto/note.hpp"
@@ -130,10 +131,15 @@ inline bool witness_checkpoint(const std::string& url, const std::string& note, 
                                "note", note})
             : Result<redis::Reply>(client.error());
     if (!r) {
-        log::warn("checkpoint {} of {} not published to {}: {}, ignoring", body->size, body->origin,
-                  k_checkpoint_stream, r.error().message);
+        log::event(log::Level::warn, ids::checkpoint_witness_failed,
+                   {{"QUANTUM_CHECKPOINT_ORIGIN", body->origin}, {"QUANTUM_CHECKPOINT_SIZE", body->size}},
+                   "checkpoint {} of {} not published to {}: {}, ignoring", body->size, body->origin,
+                   k_checkpoint_stream, r.error().message);
         return false;
     }
+    log::event(log::Level::info, ids::checkpoint_published,
+               {{"QUANTUM_CHECKPOINT_ORIGIN", body->origin}, {"QUANTUM_CHECKPOINT_SIZE", body->size}},
+               "checkpoint {} of {} published to {}", body->size, body->origin, k_checkpoint_stream);
     return true;
 }
 

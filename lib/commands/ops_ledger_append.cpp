@@ -10,6 +10,7 @@
 #include "commands/checkpoint_common.hpp"
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
+#include "commands/message_ids.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http.hpp"
@@ -277,9 +278,15 @@ ExitCode verify_file(const AppendOptions& o, Metrics& metrics) {
                   << "\n";
     for (size_t i = 0; i < r.problems.size() && i < k_max_problems_logged; ++i)
         log::fail("{}", r.problems[i]);
-    if (!r.problems.empty()) return ExitCode::integrity;
-    log::ok("{}: {} entries, {} chained and intact, {} legacy (unchained), {} checkpoints consistent", path, r.entries,
-            r.chained, r.legacy, c.checkpoints.size());
+    if (!r.problems.empty()) {
+        log::event(log::Level::fail, ids::ledger_verify_failed,
+                   {{"QUANTUM_LEDGER", path}, {"QUANTUM_PROBLEM_COUNT", r.problems.size()}},
+                   "{}: {} problems; the ledger is not what its checkpoints signed", path, r.problems.size());
+        return ExitCode::integrity;
+    }
+    log::event(log::Level::ok, ids::ledger_verify_ok, {{"QUANTUM_LEDGER", path}, {"QUANTUM_LEDGER_ENTRIES", r.entries}},
+               "{}: {} entries, {} chained and intact, {} legacy (unchained), {} checkpoints consistent", path,
+               r.entries, r.chained, r.legacy, c.checkpoints.size());
     if (!authenticated) {
         log::warn("no verifier keys (--verifier-keys, QUANTUM_VERIFIER_KEYS or {}): signatures not checked, the "
                   "ledger is unauthenticated",
@@ -404,7 +411,9 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
                   static_cast<double>(cp.size));
     metrics.gauge("quantum_ops_ledger_entries", "Entries in the ops ledger.",
                   static_cast<double>(ledger.entries.size() + 1));
-    log::ok("{} appended to {} (chain seq {})", id, o.ledger, head.seq + 1);
+    log::event(log::Level::ok, ids::ledger_appended,
+               {{"QUANTUM_OPERATION_ID", id}, {"QUANTUM_LEDGER", o.ledger}, {"QUANTUM_CHECKPOINT_SIZE", cp.size}},
+               "{} appended to {} (chain seq {})", id, o.ledger, head.seq + 1);
     if (o.git_tag) {
         std::string tag = "ops-" + id.substr(4);
         for (auto& ch : tag)

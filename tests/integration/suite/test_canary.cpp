@@ -44,12 +44,15 @@ const std::string k_wrong_password = "Wr~9Ln~Bt3~Qs7~Hy1~Pf";
 const std::string k_webhook_token = "Wh~5Gd~Mx2~Tz8~Ka4~Ue";
 const std::string k_smtp_password = "Sm~3Vb~Nc7~Yq1~Dr5~Lo";
 const std::string k_wrong_smtp = "Sx~8Fj~Ew2~Ri6~Ok4~Gh";
-const std::string k_key_seed = "Sk~7Qp~Zm3~Wv9~Lt2~Hb5~Jn8~Rc4~F"; // 32 bytes
+const std::string k_key_seed = "Sk~7Qp~Zm3~Wv9~Lt2~Hb5~Jn8~Rc4~F"; // 32 bytes each
+const std::string k_audit_key_seed = "Ak~2Xe~Pv6~Gq1~Mw8~Tz3~Ln5~Dc9~H";
+const std::string k_ledger_key_seed = "Lk~5Jb~Rt7~Yf2~Nh4~Wc8~Qs1~Vm6~K";
 
 const std::vector<std::pair<std::string, std::string>> k_canaries = {
-    {"redis password", k_redis_password},  {"wrong redis password", k_wrong_password},
-    {"webhook token", k_webhook_token},    {"smtp password", k_smtp_password},
-    {"wrong smtp password", k_wrong_smtp}, {"signing key seed", k_key_seed},
+    {"redis password", k_redis_password},         {"wrong redis password", k_wrong_password},
+    {"webhook token", k_webhook_token},           {"smtp password", k_smtp_password},
+    {"wrong smtp password", k_wrong_smtp},        {"policy signing key seed", k_key_seed},
+    {"audit signing key seed", k_audit_key_seed}, {"ledger signing key seed", k_ledger_key_seed},
 };
 
 const std::string k_sink = std::string(QOPS_TEST_DATA_DIR) + "/audit/http_sink.py";
@@ -198,6 +201,11 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
                      receivers.file("smtp.log"));
     REQUIRE(wait_for_port(smtp_port, 10000));
 
+    const std::string audit_key_file = write_secret(secrets, "audit-signing-key", pem_from_seed(k_audit_key_seed));
+    const std::string ledger_key_file = write_secret(secrets, "ledger-signing-key", pem_from_seed(k_ledger_key_seed));
+    const std::string ledger =
+        work.write("OPS_CHANGELOG.md", slurp(std::string(QOPS_TEST_DATA_DIR) + "/ledger/seed_OPS_CHANGELOG.md"));
+
     auto base = [&] {
         RunOptions o;
         o.unset_env = {"JOURNAL_STREAM", "CREDENTIALS_DIRECTORY", "QT_ALERT_WEBHOOK", "QT_AUDIT_EMAIL",
@@ -208,6 +216,9 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
         o.env["QUANTUM_POLICY_SIGNING_KEY_FILE"] = key_file;
         o.env["QUANTUM_POLICY_VERIFIER_KEYS"] = verifier_keys;
         o.env["QUANTUM_POLICY_STATE_DIR"] = state + "/policy";
+        o.env["QUANTUM_AUDIT_SIGNING_KEY_FILE"] = audit_key_file;
+        o.env["QUANTUM_LEDGER_SIGNING_KEY_FILE"] = ledger_key_file;
+        o.env["QUANTUM_VERIFIER_STATE_DIR"] = state + "/verifier";
         o.env["QUANTUM_REDIS_URL"] = url_with_password;
         o.env["QT_NOTIFY_TIMEOUT_MS"] = "800";
         // No system bus: the emergency stop's enforcement fails, which is a path too.
@@ -258,7 +269,29 @@ TEST_CASE("canary: no fragment of a secret in any output, file, Redis key or com
              {0, 1, 3, 4});
     }
     step("audit-log append", {"audit-log", "append", "canary run: an ordinary action"}, base(), {0});
-    step("audit-log verify", {"audit-log", "verify"}, base(), {0});
+    {
+        auto keys = step("audit-log verifier-key", {"audit-log", "verifier-key"}, base(), {0});
+        auto lkeys = step("ops-ledger-append --verifier-key", {"ops-ledger-append", "--verifier-key"}, base(), {0});
+        const std::string keys_file = work.write("verifier-keys", keys.out + lkeys.out);
+        auto o = base();
+        o.env["QUANTUM_VERIFIER_KEYS"] = keys_file;
+        step("audit-log verify, signed", {"audit-log", "verify"}, o, {0});
+        step("audit-log checkpoint", {"audit-log", "checkpoint"}, o, {0});
+        const std::vector<std::string> entry = {
+            "ops-ledger-append", "--ledger",        ledger,           "--name", "Canary drill",
+            "--risk-class",      "LOW_RISK_CONFIG", "--blast-radius", "none",   "--summary",
+            "canary run",        "--outcome",       "SUCCESS"};
+        step("ops-ledger-append, signed", entry, o, {0});
+        step("ops-ledger-append --verify", {"ops-ledger-append", "--ledger", ledger, "--verify"}, o, {0});
+        step("ops-ledger-append --checkpoint", {"ops-ledger-append", "--ledger", ledger, "--checkpoint"}, o, {0});
+        const std::string readable = secrets.write("audit-key-0644", pem_from_seed(k_audit_key_seed));
+        ::chmod(readable.c_str(), 0644);
+        o.env["QUANTUM_AUDIT_SIGNING_KEY_FILE"] = readable;
+        step("audit-log append, key readable by others", {"audit-log", "append", "refused"}, o, {2});
+        o.env["QUANTUM_LEDGER_SIGNING_KEY_FILE"] = write_secret(secrets, "ledger-key-text", k_ledger_key_seed + "\n");
+        step("ops-ledger-append, key file not a PEM", entry, o, {2});
+    }
+    step("audit-log verify", {"audit-log", "verify"}, base(), {0, 1});
     step("audit-log stats", {"audit-log", "stats"}, base(), {0});
     {
         auto o = with_mail(base(), smtp_password_file);
