@@ -27,7 +27,7 @@ t_running() {
     # Enabled, so that the reboot check below shows the guard holding at boot.
     hx systemctl enable $TRADING || return 1
     hx systemctl start quantum-ess.path $TRADING $MONITORING || return 1
-    hx systemctl is-active $TRADING $MONITORING quantum-ess.path
+    hx_all active $TRADING $MONITORING quantum-ess.path
 }
 check "four trading units (enabled), two monitoring units and quantum-ess.path are running" t_running
 
@@ -49,7 +49,7 @@ show_units() {
     done
 }
 start_trading() {
-    hx systemctl start $TRADING && hx systemctl is-active -q $TRADING
+    hx systemctl start $TRADING && hx_all active $TRADING
 }
 reset_latch() {
     hx emergency-stop reset --confirm --reason "proof: next fault" >/dev/null 2>&1
@@ -79,7 +79,7 @@ t_sigkill() {
 check "the unit ignoring SIGTERM and the child left by KillMode=process were SIGKILLed" t_sigkill
 
 t_monitoring() {
-    hx systemctl is-active $MONITORING || return 1
+    hx_all active $MONITORING || return 1
     local now
     now=$(hx systemctl show -p ActiveEnterTimestampMonotonic --value $MONITORING | tr '\n' ' ')
     echo "before: $MON_SINCE after: $now"
@@ -188,7 +188,7 @@ t_reset() {
     hx emergency-stop reset --confirm --reason "proof: desk says go" || return 1
     sleep 0.5
     ! hx test -e "$LATCH" && ! hx test -e "$SEED" && ! hx systemctl is-active -q $TRADING &&
-        [ "$(hx systemctl is-active quantum-ess.service)" = inactive ] && hx systemctl is-active $MONITORING &&
+        [ "$(hx systemctl is-active quantum-ess.service)" = inactive ] && hx_all active $MONITORING &&
         hx grep -q "ESS reset by .*: proof: desk says go" /var/log/quantum/audit.log
 }
 check "reset needs --confirm and --reason, removes the latches, starts nothing, is audited" t_reset
@@ -217,7 +217,7 @@ harness_reboot >>"$PROOF_LOG" 2>&1
 check "reboot: systemd boots again with /var/lib and /etc kept and /run fresh" harness_ready
 
 t_after_reboot() {
-    hx systemctl is-enabled $TRADING || return 1
+    hx_all enabled $TRADING || return 1
     show_units
     hx journalctl -b -o cat --no-pager | grep -i "assertion" | head
     local out rc=0

@@ -35,7 +35,7 @@ t_install() {
         return 1
     hx systemctl daemon-reload || return 1
     hx systemctl cat quantum-hedger.service | tee /dev/stderr | grep -q "AssertPathExists=!/var/lib/quantum/ESS_ON" &&
-        hx systemctl start quantum-ess.path $ALL && hx systemctl is-active -q $ALL
+        hx systemctl start quantum-ess.path $ALL && hx_all active $ALL
 }
 check "installed; the generator guards quantum-hedger (only in /etc/quantum/ess.conf); all five run" t_install
 

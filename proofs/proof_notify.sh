@@ -67,7 +67,7 @@ check "the exit-owner timer's runs deliver every alert once to the webhook of th
 t_ess_hung() {
     env_file 18081
     hx systemctl start quantum-ess.path $TRADING || return 1
-    hx systemctl is-active $TRADING || return 1
+    hx_all active $TRADING || return 1
     local ms
     ms=$(hx sh -c '
         t0=$(date +%s%N)

@@ -147,7 +147,8 @@ t_purge() {
     local before
     before=$(hx dpkg -L quantum-ops) || return 1
     hx env DEBIAN_FRONTEND=noninteractive apt-get purge -y quantum-ops || return 1
-    hx dpkg-query -W -f '${Status}\n' quantum-ops 2>/dev/null | grep -q "installed" && { echo "still installed"; return 1; }
+    hx dpkg-query -W -f '${Status}\n' quantum-ops 2>/dev/null | grep -qE " (installed|half-installed|unpacked|half-configured|config-files)$" &&
+        { echo "still installed"; return 1; }
     # Every file the package shipped is gone (shared directories such as /usr/share/man stay).
     local path left=0
     while read -r path; do

@@ -71,7 +71,8 @@ if harness_available; then
         check "$u: systemd-analyze verify (installed)" t_verify "$u"
     done
     t_dropin() {
-        hx systemctl cat quantum-execution.service 2>&1 | tee /dev/stderr | grep -q "AssertPathExists=!/run/quantum/ESS_ON"
+        hx systemctl cat quantum-execution.service 2>&1 | tee /dev/stderr | grep -q "AssertPathExists=!/run/quantum/ESS_ON" &&
+            hx systemctl cat quantum-execution.service | grep -q "AssertPathExists=!/var/lib/quantum/ESS_ON"
     }
     check "the emergency-stop guard drop-in applies to the guarded units" t_dropin
 else

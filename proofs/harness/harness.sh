@@ -14,6 +14,7 @@
 #   harness_ready                        true when the booted systemd runs
 #   hx CMD...                            runs CMD inside (systemctl, journalctl, redis-cli ...)
 #   hx_wait SECONDS CMD...               retries CMD inside until it succeeds
+#   hx_all active|enabled UNIT...        true when every unit is active (enabled)
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HARNESS_PID=""
 
@@ -89,6 +90,16 @@ harness_reboot() {
 harness_ready() {
     [ -n "$HARNESS_PID" ] && hx systemctl is-system-running | grep -qE "running|degraded" &&
         [ "$(hx cat /proc/1/comm)" = systemd ] && hx redis-cli ping | grep -q PONG
+}
+
+# hx_all STATE UNIT...: true when every unit is STATE (active, enabled): `systemctl
+# is-active a b` alone succeeds when any one of them is.
+hx_all() {
+    local state=$1 unit
+    shift
+    for unit in "$@"; do
+        [ "$(hx systemctl "is-$state" "$unit")" = "$state" ] || { echo "$unit is not $state"; return 1; }
+    done
 }
 
 hx() { nsenter --target "$HARNESS_PID" --mount --uts --net --pid --cgroup "$@"; }
