@@ -36,13 +36,14 @@ cmdline_sample() {
 # run_unit UNIT: starts a oneshot unit, sampling command lines while it runs.
 run_unit() {
     hx systemctl reset-failed "$1" 2>/dev/null
-    hx systemctl start --no-block "$1"
-    local i
-    for i in $(seq 100); do
+    # systemctl start returns when the oneshot run ended; sample while it waits.
+    hx systemctl start "$1" 2>/dev/null &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
         cmdline_sample
-        [ "$(hx systemctl show -p ActiveState --value "$1")" = activating ] || [ "$i" -lt 3 ] || break
         sleep 0.1
     done
+    wait "$pid"
     echo "$1: $(hx systemctl show -p Result,ExecMainStatus --value "$1" | tr '\n' ' ')"
 }
 

@@ -120,14 +120,16 @@ Result<void> scan_lines(const LogText& t, uint64_t from, uint64_t to, size_t blo
         while (i < n) {
             if (collecting) {
                 const size_t take = std::min(k_prefix_bytes - prefix.size(), n - i);
-                const auto* nl = static_cast<const char*>(std::memchr(buf.data() + i, '\n', take));
-                const size_t len = nl ? static_cast<size_t>(nl - (buf.data() + i)) : take;
+                const char* here = buf.data() + i;
+                const char* nl = std::find(here, here + take, '\n');
+                const bool found = nl != here + take;
+                const auto len = static_cast<size_t>(nl - here);
                 prefix.append(buf.data() + i, len);
                 i += len;
-                if (nl || prefix.size() == k_prefix_bytes) {
+                if (found || prefix.size() == k_prefix_bytes) {
                     collecting = false;
                     if (on_line(start, std::string_view(prefix))) return {};
-                    if (nl) {
+                    if (found) {
                         ++i;
                         at_start = true;
                     }

@@ -79,12 +79,12 @@ namespace {
 // the compiler vectorizes (std::count's 64-bit counter keeps it scalar).
 uint64_t count_entry_starts(const char* p, size_t n, char before) {
     if (n == 0) return 0;
-    uint64_t total = p[0] == '[' && before == '\n';
+    uint64_t total = p[0] == '[' && before == '\n' ? 1 : 0;
     for (size_t i = 1; i < n;) {
         const size_t run = std::min<size_t>(n - i, 255);
         uint8_t c = 0;
         for (size_t k = i; k < i + run; ++k)
-            c = static_cast<uint8_t>(c + ((p[k] == '[') & (p[k - 1] == '\n')));
+            c = static_cast<uint8_t>(c + (static_cast<int>(p[k] == '[') & static_cast<int>(p[k - 1] == '\n')));
         total += c;
         i += run;
     }

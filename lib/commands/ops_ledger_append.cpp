@@ -215,11 +215,11 @@ void validate(const AppendOptions& o) {
     need(o.blast_radius, "--blast-radius");
     need(o.summary, "--summary");
     need(o.outcome, "--outcome");
-    if (!k_risk.count(o.risk_class))
+    if (!k_risk.contains(o.risk_class))
         throw Failure(usage_error(
             fmt::format("--risk-class '{}': expected READ_ONLY, LOW_RISK_CONFIG, SERVICE_RESTART or FILESYSTEM_WRITE",
                         o.risk_class)));
-    if (!k_outcome.count(o.outcome))
+    if (!k_outcome.contains(o.outcome))
         throw Failure(usage_error(fmt::format("--outcome '{}': expected SUCCESS, ROLLBACK or PARTIAL", o.outcome)));
     for (const auto* v : {&o.name, &o.blast_radius, &o.summary, &o.objective, &o.requested_by, &o.approved_by,
                           &o.rollback_ref, &o.notes})

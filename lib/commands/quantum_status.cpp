@@ -299,8 +299,8 @@ void check_alerts(redis::Client* redis, Report& rep, int64_t now) {
         ++total;
     }
     const bool capped = reply->size() > static_cast<size_t>(k_max_alerts_counted);
-    const long long exit_owner = by_type.count("EXIT_OWNER_VIOLATION") ? by_type["EXIT_OWNER_VIOLATION"] : 0;
-    const long long ess_fail = by_type.count("ESS_FAIL") ? by_type["ESS_FAIL"] : 0;
+    const long long exit_owner = by_type.contains("EXIT_OWNER_VIOLATION") ? by_type["EXIT_OWNER_VIOLATION"] : 0;
+    const long long ess_fail = by_type.contains("ESS_FAIL") ? by_type["ESS_FAIL"] : 0;
     j = {
         {"since_epoch", since}, {"total", total}, {"capped", capped}, {"exit_owner", exit_owner}, {"by_type", by_type}};
     std::string types;
@@ -427,7 +427,7 @@ void check_log(const Options& o, const LogSpec& s, Report& rep, int64_t now) {
     if (!note) {
         j["checkpoint"] = nullptr;
         if (st.st_size > 0) h = Health::look;
-        parts.push_back("no checkpoint");
+        parts.emplace_back("no checkpoint");
     } else {
         auto body = crypto::parse_checkpoint_body(note_text(*note));
         if (!body) {
@@ -465,7 +465,7 @@ void check_log(const Options& o, const LogSpec& s, Report& rep, int64_t now) {
     const Gauges g = read_verify_gauges(o.metrics_dir + "/" + s.job + ".prom", s.prefix, s.legacy_ok);
     if (!g.ok) {
         j["verify"] = nullptr;
-        parts.push_back("never verified");
+        parts.emplace_back("never verified");
     } else {
         const bool ok = *g.ok == 1;
         const int64_t at = g.at ? static_cast<int64_t>(*g.at) : 0;

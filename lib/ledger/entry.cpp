@@ -17,9 +17,9 @@ namespace {
 // to inside a plain scalar, not ending in a blank, and not a YAML 1.1 boolean or null.
 // Everything else is double-quoted: a narrow rule that is easy to check beats a wide one.
 bool plain_ok(const std::string& s) {
-    if (s.empty() || !std::isalpha(static_cast<unsigned char>(s.front())) || s.back() == ' ') return false;
+    if (s.empty() || std::isalpha(static_cast<unsigned char>(s.front())) == 0 || s.back() == ' ') return false;
     const bool chars_ok = std::all_of(s.begin(), s.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) ||
+        return std::isalnum(static_cast<unsigned char>(ch)) != 0 ||
                std::string_view(" -_./,()+=@").find(ch) != std::string_view::npos;
     });
     if (!chars_ok) return false;

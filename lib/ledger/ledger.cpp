@@ -51,7 +51,7 @@ std::optional<std::string> month_of_heading(std::string_view line) {
     line = rtrim(line);
     if (line.size() != 10 || !line.starts_with("## ") || line[7] != '-') return std::nullopt;
     for (const size_t i : {3u, 4u, 5u, 6u, 8u, 9u})
-        if (!std::isdigit(static_cast<unsigned char>(line[i]))) return std::nullopt;
+        if (std::isdigit(static_cast<unsigned char>(line[i])) == 0) return std::nullopt;
     return std::string(line.substr(3));
 }
 
@@ -288,7 +288,7 @@ VerifyReport verify(const Ledger& l) {
         const size_t hashed = e.body.rfind('\n', e.body.size() - 2) + 1;
         if (crypto::sha256_hex(std::string_view(e.body).substr(0, hashed)) != e.entry_hash)
             r.problems.push_back(name + ": content does not match its entry_hash (edited)");
-        if (by_seq.count(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
+        if (by_seq.contains(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
         by_seq[*e.seq] = &e;
         if (previous_in_file && *previous_in_file->seq <= *e.seq)
             r.problems.push_back(
@@ -312,12 +312,12 @@ VerifyReport verify(const Ledger& l) {
     if (!by_seq.empty()) {
         const auto& [top_seq, top] = *by_seq.rbegin();
         if (!l.head_seq)
-            r.problems.push_back("the head comment (<!-- ops-ledger-head ... -->) is missing");
+            r.problems.emplace_back("the head comment (<!-- ops-ledger-head ... -->) is missing");
         else if (*l.head_seq != top_seq || l.head_hash != top->entry_hash)
             r.problems.push_back(fmt::format(
                 "the head names seq {} but the newest entry is seq {} (newest entries removed)", *l.head_seq, top_seq));
     } else if (l.head_seq && *l.head_seq > 0) {
-        r.problems.push_back("the head names chained entries but there are none (entries removed)");
+        r.problems.emplace_back("the head names chained entries but there are none (entries removed)");
     }
     return r;
 }

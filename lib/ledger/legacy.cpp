@@ -61,7 +61,7 @@ YAML::Node read_legacy_block(const std::string& body) {
             const std::string sub = rtrim(m[1].str());
             const std::string value = rtrim(m[2].str());
             if (nested.IsSequence())
-                nested.push_back(sub + ": " + value);
+                nested.push_back(std::string(sub).append(": ").append(value));
             else
                 nested[sub] = value;
         }
