@@ -40,6 +40,21 @@ Background::~Background() {
     }
 }
 
+HungListener::HungListener(int port) : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (m_fd < 0 || ::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(m_fd, 16) != 0) {
+        if (m_fd >= 0) ::close(m_fd);
+        throw std::runtime_error("HungListener: cannot listen on 127.0.0.1:" + std::to_string(port));
+    }
+}
+
+HungListener::~HungListener() {
+    ::close(m_fd);
+}
+
 bool wait_for_port(int port, int timeout_ms) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {

@@ -21,6 +21,19 @@ private:
     pid_t m_pid = -1;
 };
 
+// A listener on 127.0.0.1:port that completes handshakes and never answers (a hung webhook
+// or relay): the kernel accepts the connections, nobody reads. Throws when it cannot listen.
+class HungListener {
+public:
+    explicit HungListener(int port);
+    ~HungListener();
+    HungListener(const HungListener&) = delete;
+    HungListener& operator=(const HungListener&) = delete;
+
+private:
+    int m_fd = -1;
+};
+
 // Waits until something accepts TCP connections on 127.0.0.1:port (true) or timeout_ms passes.
 bool wait_for_port(int port, int timeout_ms);
 

@@ -66,25 +66,6 @@ struct MailServer {
     Background server;
 };
 
-// A webhook that accepts connections and never answers.
-struct HungListener {
-    explicit HungListener(int port) {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(static_cast<uint16_t>(port));
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        REQUIRE(::listen(m_fd, 16) == 0); // the kernel completes handshakes; nobody reads
-    }
-    ~HungListener() { ::close(m_fd); }
-    HungListener(const HungListener&) = delete;
-    HungListener& operator=(const HungListener&) = delete;
-
-private:
-    int m_fd = -1;
-};
-
 struct Watch {
     TempDir tmp;
     TempDir journal;

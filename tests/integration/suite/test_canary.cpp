@@ -74,26 +74,6 @@ std::string write_secret(const TempDir& dir, const std::string& name, const std:
     return path;
 }
 
-// A listener that completes handshakes and never answers (a hung webhook or relay).
-class HungListener {
-public:
-    explicit HungListener(int port) {
-        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_port = htons(static_cast<uint16_t>(port));
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-        REQUIRE(::listen(m_fd, 16) == 0);
-    }
-    ~HungListener() { ::close(m_fd); }
-    HungListener(const HungListener&) = delete;
-    HungListener& operator=(const HungListener&) = delete;
-
-private:
-    int m_fd = -1;
-};
-
 // Every process's command line, NULs as spaces.
 std::string all_cmdlines() {
     std::string out;
