@@ -17,6 +17,15 @@ void check(int rc, const char* what) {
     if (rc != 1) throw Failure(ExitCode::unavailable, std::string("OpenSSL ") + what + " failed");
 }
 
+// SHA-256 fetched from the default provider once. EVP_sha256() makes every
+// EVP_DigestInit_ex look the algorithm up again (a lock and a hash-table search), which
+// cost more than hashing a log line (bench/RESULTS.md, "audit-log verify").
+const EVP_MD* sha256_md() {
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+    if (md == nullptr) throw Failure(ExitCode::unavailable, "OpenSSL EVP_MD_fetch(SHA2-256) failed");
+    return md;
+}
+
 } // namespace
 
 void Sha256::Free::operator()(EVP_MD_CTX* ctx) const noexcept {
@@ -25,7 +34,7 @@ void Sha256::Free::operator()(EVP_MD_CTX* ctx) const noexcept {
 
 Sha256::Sha256() : m_ctx(EVP_MD_CTX_new()) {
     if (!m_ctx) throw std::bad_alloc();
-    check(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+    check(EVP_DigestInit_ex(m_ctx.get(), sha256_md(), nullptr), "EVP_DigestInit_ex");
 }
 
 Sha256::~Sha256() = default;
@@ -43,7 +52,7 @@ Digest Sha256::digest() {
     Digest out{};
     unsigned int len = 0;
     check(EVP_DigestFinal_ex(m_ctx.get(), out.data(), &len), "EVP_DigestFinal_ex");
-    check(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+    check(EVP_DigestInit_ex(m_ctx.get(), sha256_md(), nullptr), "EVP_DigestInit_ex");
     return out;
 }
 
@@ -55,7 +64,7 @@ std::string Sha256::hex_digest() {
 Digest sha256(std::string_view data) {
     Digest out{};
     unsigned int len = 0;
-    check(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr), "EVP_Digest");
+    check(EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr), "EVP_Digest");
     return out;
 }
 
