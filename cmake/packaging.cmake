@@ -20,13 +20,13 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # libquantum-ops-policy.so.0 (the C++ services' reader) gets a shlibs file and ldconfig triggers.
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "prometheus-node-exporter")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "prometheus-node-exporter, logrotate")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "redis-server, redis-tools")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "file:///usr/share/doc/quantum-ops/")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # Every file under /etc is configuration the operator edits: dpkg keeps their changes.
 file(WRITE ${CMAKE_BINARY_DIR}/debian/conffiles
-  "/etc/quantum/policy.json\n/etc/quantum/audit-summary.env\n/etc/quantum/quantum-ops.env\n")
+  "/etc/quantum/policy.json\n/etc/quantum/audit-summary.env\n/etc/quantum/quantum-ops.env\n/etc/logrotate.d/quantum-ops\n")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   ${CMAKE_SOURCE_DIR}/cmake/debian/postinst ${CMAKE_SOURCE_DIR}/cmake/debian/prerm
   ${CMAKE_SOURCE_DIR}/cmake/debian/postrm ${CMAKE_SOURCE_DIR}/cmake/debian/triggers ${CMAKE_BINARY_DIR}/debian/conffiles)

@@ -1,5 +1,6 @@
 #include "audit/log.hpp"
 
+#include "audit/segments.hpp"
 #include "base/atomic_file.hpp"
 #include "base/env.hpp"
 #include "base/file.hpp"
@@ -37,6 +38,13 @@ std::string lock_path(const std::string& log) {
     return log + ".lock";
 }
 
+// The log for appending, created (0640) when missing.
+Result<UniqueFd> open_log(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)), ErrorKind::io);
+    return fd;
+}
+
 // The number of legacy lines a checkpoint allows at the log's start: its "legacy N"
 // extension when it also covers chained lines; none (max) when it names only legacy lines.
 uint64_t legacy_allowed(const crypto::CheckpointBody& body) {
@@ -67,6 +75,8 @@ Result<std::string> store(const std::string& path, const TreeState& s, const App
     // Public: the checkpoint is what witnesses and quantum-status read.
     if (auto w = write_file_atomic(checkpoint_path(path), *note, 0644); !w)
         return with_context(Result<std::string>(w.error()), "cannot write the checkpoint");
+    match_owner(tree_path(path), path);
+    match_owner(checkpoint_path(path), path);
     return note;
 }
 
@@ -76,55 +86,151 @@ bool chain_ok(const std::string& legacy_key, std::string_view prev, const LineVi
     return !legacy_key.empty() && chain_value(legacy_key, prev, v.text) == *v.chain;
 }
 
-// What a walk over the log's lines found.
+// What a walk over the log's lines found (across its files).
 struct Walk {
     uint64_t lines = 0;
     uint64_t legacy = 0;
     uint64_t chained = 0;
     std::string chain = k_zero_chain;
     std::vector<Problem> problems;
+    uint64_t expired = 0; // entries of rotated files removed by retention
+    std::vector<std::string> files;
 };
 
-// Checks every complete line of [0, end) and feeds it to check as a leaf; a cut-off last
-// line is a problem and no leaf.
-Result<Walk> walk(int fd, uint64_t end, const std::string& legacy_key, uint64_t legacy_limit,
-                  crypto::CheckpointCheck& check) {
-    Walk w;
+// The file a walk is in: its name in problems (empty: the log, not rotated), and the
+// entries of the log before it.
+struct InFile {
+    std::string file;
+    uint64_t before = 0;
+};
+
+// Checks every complete line of [0, end) of fd and feeds it to check as a leaf; a cut-off
+// last line is a problem and no leaf.
+Result<void> walk(int fd, uint64_t end, const std::string& legacy_key, uint64_t legacy_limit,
+                  crypto::CheckpointCheck& check, const InFile& in, Walk& w) {
     crypto::Sha256 h; // one context for every line's chain value
+    auto problem = [&](uint64_t line, const char* kind, std::string detail) {
+        w.problems.push_back({line, kind, std::move(detail), in.file, in.file.empty() ? 0 : line - in.before});
+    };
     auto on_line = [&](std::string_view line) {
         ++w.lines;
         check.add_leaf(crypto::leaf_hash(line));
         const auto v = view_line(line);
         if (!v) {
-            w.problems.push_back({w.lines, "not an entry", "not an audit entry"});
+            problem(w.lines, "not an entry", "not an audit entry");
             return;
         }
         if (!v->chain) {
             if (w.chained > 0)
-                w.problems.push_back(
-                    {w.lines, "unchained",
-                     "an unchained line after chained entries (inserted, or its chain value removed)"});
+                problem(w.lines, "unchained",
+                        "an unchained line after chained entries (inserted, or its chain value removed)");
             else if (w.legacy >= legacy_limit)
-                w.problems.push_back(
-                    {w.lines, "unchained",
-                     fmt::format("unchained, but the signed checkpoint has {} legacy lines at the start "
-                                 "(its chain value removed?)",
-                                 legacy_limit)});
+                problem(w.lines, "unchained",
+                        fmt::format("unchained, but the signed checkpoint has {} legacy lines at the start "
+                                    "(its chain value removed?)",
+                                    legacy_limit));
             else
                 ++w.legacy;
             return;
         }
         if (!chain_ok(legacy_key, w.chain, *v, h))
-            w.problems.push_back({w.lines, "chain mismatch",
-                                  "this line was edited, or a line before it was deleted, moved or inserted"});
+            problem(w.lines, "chain mismatch",
+                    "this line was edited, or a line before it was deleted, moved or inserted");
         w.chain.assign(*v->chain);
         ++w.chained;
     };
     auto rest = for_each_line(fd, 0, end, on_line);
     if (!rest) return rest.error();
-    if (!rest->empty())
-        w.problems.push_back({w.lines + 1, "cut off", "the last line is cut off (no newline: truncated file)"});
+    if (!rest->empty()) problem(w.lines + 1, "cut off", "the last line is cut off (no newline: truncated file)");
+    return {};
+}
+
+// Takes the walk on from a recorded tree state (a rotated file not read).
+void continue_from(const TreeState& s, crypto::CheckpointCheck& check, Walk& w) {
+    w.lines = s.frontier.size();
+    w.legacy = s.legacy;
+    w.chained = w.lines - s.legacy;
+    w.chain = s.chain;
+    check.restart_at(s.frontier);
+}
+
+// Walks the rotated files, oldest first, then [0, live_end) of the log open as live (-1:
+// there is none). Rotated files removed from the oldest end (retention) are skipped from
+// their recorded state; one missing after a present one is a problem.
+Result<Walk> walk_all(const std::string& path, const std::vector<Segment>& segments, int live, uint64_t live_end,
+                      const std::string& legacy_key, uint64_t legacy_limit, crypto::CheckpointCheck& check) {
+    Walk w;
+    bool present = false;
+    for (size_t i = 0; i < segments.size(); ++i) {
+        const Segment& s = segments[i];
+        auto fd = open_read(s.path);
+        if (!fd) {
+            if (fd.error().kind != ErrorKind::not_found) return fd.error();
+            if (present)
+                w.problems.push_back({w.lines + 1, "missing file",
+                                      fmt::format("{} (entries {}-{}) is gone, but older rotated files are there: "
+                                                  "removed or renamed",
+                                                  s.path, w.lines + 1, s.end.frontier.size()),
+                                      s.path, 0});
+            else
+                w.expired = s.end.frontier.size();
+            continue_from(s.end, check, w);
+            continue;
+        }
+        present = true;
+        w.files.push_back(s.path);
+        if (auto r = walk(fd->get(), file_size(fd->get()), legacy_key, legacy_limit, check, {s.path, w.lines}, w); !r)
+            return r.error();
+        // Then on from the recorded state, so that each file is judged on its own lines.
+        if (w.lines != s.end.frontier.size()) {
+            w.problems.push_back({w.lines, "rotated file changed",
+                                  fmt::format("{} ends at entry {}, but {} recorded entry {} when it was rotated",
+                                              s.path, w.lines, segments_path(path), s.end.frontier.size()),
+                                  s.path, 0});
+            continue_from(s.end, check, w);
+        } else if (w.chain != s.end.chain || check.frontier().root() != s.end.frontier.root()) {
+            w.problems.push_back({w.lines, "rotated file changed",
+                                  fmt::format("{} does not hash to the tree {} recorded when it was rotated (edited)",
+                                              s.path, segments_path(path)),
+                                  s.path, 0});
+            continue_from(s.end, check, w);
+        }
+    }
+    if (live >= 0) {
+        w.files.push_back(path);
+        if (auto r = walk(live, live_end, legacy_key, legacy_limit, check,
+                          {segments.empty() ? std::string() : path, w.lines}, w);
+            !r)
+            return r.error();
+    }
     return w;
+}
+
+// Replaces the tree state alone (the tree did not change: the checkpoint stays), owned as
+// `like`. Errors: unavailable.
+Result<void> store_tree(const std::string& path, const TreeState& s, const std::string& like) {
+    if (auto w = write_file_atomic(tree_path(path), s.serialize() + "\n", 0640); !w)
+        return with_context(std::move(w), "cannot write the tree state");
+    match_owner(tree_path(path), like);
+    return {};
+}
+
+// The log is empty but its tree state describes bytes: when it was rotated (by rotate(),
+// interrupted after the rename, or by logrotate renaming it), records the rotated file if
+// need be and sets state to the empty new file. false: not a rotation.
+Result<bool> settle_rotation(const std::string& path, TreeState& state) {
+    auto segments = read_segments(path);
+    if (!segments) return segments.error();
+    if (segments->empty() || !same_tree(segments->back().end, state)) {
+        auto renamed = find_renamed(path, state, *segments);
+        if (!renamed) return renamed.error();
+        if (!*renamed) return false;
+        segments->push_back({**renamed, state});
+        if (auto w = write_segments(path, *segments); !w) return w.error();
+    }
+    state.bytes = 0;
+    if (auto w = store_tree(path, state, segments->back().path); !w) return w.error();
+    return true;
 }
 
 // The tree state of the log open as fd, brought up to the log's end. A line an
@@ -142,6 +248,11 @@ Result<TreeState> current_state(const std::string& path, int fd, uint64_t& recov
     auto state = TreeState::parse(*text);
     if (!state) return with_context(std::move(state), tree_path(path));
     if (state->bytes == size) return state;
+    if (size == 0) {
+        auto settled = settle_rotation(path, *state);
+        if (!settled) return settled.error();
+        if (*settled) return state;
+    }
     if (size > state->bytes && size - state->bytes <= k_max_line_bytes) {
         crypto::Sha256 h;
         std::string tail(static_cast<size_t>(size - state->bytes), '\0');
@@ -238,13 +349,14 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
     std::error_code ec;
     const auto dir = std::filesystem::path(path).parent_path();
     if (!dir.empty()) std::filesystem::create_directories(dir, ec);
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
-    if (!fd) return unavailable(fmt::format("cannot open {}: {}", path, errno_text(errno)), ErrorKind::io);
-    // Everything below happens under the lock: the state, the write, the checkpoint.
+    // Everything below happens under the lock: the state, the write, the checkpoint. The
+    // log is opened under it too, so that a rotation cannot slip in between.
     auto lock = FileLock::acquire(lock_path(path));
     if (!lock) return lock.error();
+    auto fd = open_log(path);
+    if (!fd) return fd.error();
     Appended out;
-    auto state = current_state(path, fd.get(), out.recovered);
+    auto state = current_state(path, fd->get(), out.recovered);
     if (!state) return state.error();
     // The line taken in is stored first, so that this append, interrupted too, leaves again
     // one line at most after the state.
@@ -261,17 +373,17 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
         block += '\n';
         out.lines.push_back(std::move(line));
     }
-    const ssize_t w = ::write(fd.get(), block.data(), block.size());
+    const ssize_t w = ::write(fd->get(), block.data(), block.size());
     if (w != static_cast<ssize_t>(block.size())) {
         const int err = w < 0 ? errno : ENOSPC;
         // Take a partial write (disk full) back out so the log stays whole; if even that
         // fails, verify names the cut-off line.
-        const bool cut_back = w <= 0 || ::ftruncate(fd.get(), static_cast<off_t>(state->bytes)) == 0;
+        const bool cut_back = w <= 0 || ::ftruncate(fd->get(), static_cast<off_t>(state->bytes)) == 0;
         return unavailable(fmt::format("cannot write {}: {}{}", path, errno_text(err),
                                        cut_back ? "" : " (a partial line is left; verify names it)"),
                            ErrorKind::io);
     }
-    if (options.sync && ::fdatasync(fd.get()) != 0)
+    if (options.sync && ::fdatasync(fd->get()) != 0)
         return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
     next.bytes = state->bytes + block.size();
     auto note = store(path, next, options);
@@ -284,11 +396,58 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
     return out;
 }
 
-Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, const std::string& legacy_key) {
-    auto fd = open_read(path);
-    if (!fd) return fd.error();
+Result<Rotated> rotate(const std::string& path, bool renamed_only) {
     auto lock = FileLock::acquire(lock_path(path));
     if (!lock) return lock.error();
+    auto before = read_segments(path);
+    if (!before) return before.error();
+    Rotated out;
+    TreeState state;
+    {
+        auto fd = open_log(path);
+        if (!fd) return fd.error();
+        uint64_t recovered = 0;
+        auto current = current_state(path, fd->get(), recovered);
+        if (!current) return current.error();
+        state = std::move(*current);
+        if (recovered > 0)
+            if (auto w = store_tree(path, state, path); !w) return w.error();
+    }
+    auto segments = read_segments(path);
+    if (!segments) return segments.error();
+    if (segments->size() > before->size()) { // settled: renamed by logrotate
+        out.path = segments->back().path;
+        out.lines = segments->back().end.frontier.size() -
+                    (segments->size() > 1 ? (*segments)[segments->size() - 2].end.frontier.size() : 0);
+        out.renamed = true;
+        return out;
+    }
+    if (renamed_only || state.bytes == 0) return out;
+    const std::string target = rotated_name(path, now_epoch_seconds());
+    if (::access(target.c_str(), F_OK) == 0)
+        return unavailable(fmt::format("cannot rotate {}: {} exists (rotated a moment ago?)", path, target));
+    // Renamed first: interrupted after it, the next append or rotate finds the file by its
+    // size and last chain value (settle_rotation).
+    if (::rename(path.c_str(), target.c_str()) != 0)
+        return unavailable(fmt::format("cannot rename {} to {}: {}", path, target, errno_text(errno)), ErrorKind::io);
+    if (auto d = fsync_parent_dir(path); !d) return d.error();
+    out.lines = state.frontier.size() - (segments->empty() ? 0 : segments->back().end.frontier.size());
+    segments->push_back({target, state});
+    if (auto w = write_segments(path, *segments); !w) return w.error();
+    state.bytes = 0;
+    if (auto w = store_tree(path, state, target); !w) return w.error();
+    // The new log, as the old one was (its owner: an append as root keeps it).
+    UniqueFd fresh(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+    if (fresh) match_owner(path, target);
+    out.path = target;
+    return out;
+}
+
+Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, const std::string& legacy_key) {
+    auto lock = FileLock::acquire(lock_path(path));
+    if (!lock) return lock.error();
+    auto fd = open_read(path);
+    if (!fd) return fd.error();
     std::vector<crypto::CheckpointInput> inputs;
     auto stored = read_file(checkpoint_path(path), k_max_note_bytes);
     if (stored)
@@ -300,7 +459,9 @@ Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, 
     uint64_t limit = std::numeric_limits<uint64_t>::max();
     for (const auto& c : check.checkpoints())
         limit = std::min(limit, legacy_allowed(c.body));
-    auto w = walk(fd->get(), file_size(fd->get()), legacy_key, limit, check);
+    auto segments = read_segments(path);
+    if (!segments) return segments.error();
+    auto w = walk_all(path, *segments, fd->get(), file_size(fd->get()), legacy_key, limit, check);
     if (!w) return w.error();
     check.finish();
     auto problems = w->problems;
@@ -325,16 +486,24 @@ Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, 
 }
 
 Result<VerifyReport> verify(const std::string& path, const VerifyOptions& options) {
-    auto fd = open_read(path);
-    if (!fd) return fd.error();
     VerifyReport rep;
     rep.authenticated = !options.keys.empty();
     std::vector<crypto::CheckpointInput> inputs;
     uint64_t end = 0;
+    std::vector<Segment> segments;
+    std::optional<UniqueFd> fd;
     {
-        // The stored checkpoint and the size it describes, read together; an auditor
-        // who cannot take the lock reads them without it.
+        // The files, the stored checkpoint and the size it describes, read together; an
+        // auditor who cannot take the lock reads them without it.
         auto lock = FileLock::acquire(lock_path(path));
+        auto listed = read_segments(path);
+        if (!listed) return listed.error();
+        segments = std::move(*listed);
+        auto live = open_read(path);
+        if (live)
+            fd = std::move(*live);
+        else if (live.error().kind != ErrorKind::not_found || segments.empty()) // a rotated log may be between files
+            return live.error();
         auto stored = read_file(checkpoint_path(path), k_max_note_bytes);
         if (stored) {
             rep.stored_checkpoint = true;
@@ -342,7 +511,7 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
         } else if (stored.error().kind != ErrorKind::not_found) {
             return stored.error();
         }
-        end = file_size(fd->get());
+        if (fd) end = file_size(fd->get());
     }
     inputs.insert(inputs.end(), options.checkpoints.begin(), options.checkpoints.end());
     if (!options.state_dir.empty()) {
@@ -359,9 +528,11 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
     for (const auto& c : check.checkpoints())
         if (!c.trusted_state && (c.authenticated || !rep.authenticated))
             limit = std::min(limit, legacy_allowed(c.body));
-    auto w = walk(fd->get(), end, options.legacy_key, limit, check);
+    auto w = walk_all(path, segments, fd ? fd->get() : -1, end, options.legacy_key, limit, check);
     if (!w) return w.error();
     check.finish();
+    rep.expired = w->expired;
+    rep.files = w->files;
     rep.lines = w->lines;
     rep.legacy = w->legacy;
     rep.chained = w->chained;

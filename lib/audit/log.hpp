@@ -84,6 +84,29 @@ struct TreeState {
     static Result<TreeState> parse(std::string_view text);
 };
 
+// Rotation. The rotated file keeps the name it was given (<log>-YYYYMMDD-<epoch> by
+// `audit-log rotate`; logrotate's dateext names the same way) and <log>.segments gets a
+// line "<file name> <its tree state at its end>", oldest first. The log goes on in a new
+// file with the same tree and chain: its checkpoints cover every file, and verify, stats
+// and audit-summary read them as one log. A rotated file may be removed later
+// (retention, oldest first): verify then starts from the state recorded for it. A file
+// renamed by logrotate is recognised by its size and last chain value and recorded by
+// the next append or `audit-log rotate --renamed`.
+std::string segments_path(const std::string& log);
+
+struct Segment {
+    std::string path; // in the log's directory
+    TreeState end;    // the tree state after its last line
+};
+
+// The rotated files recorded for the log, oldest first (none: never rotated).
+// Errors: unavailable (unreadable), integrity (garbled).
+Result<std::vector<Segment>> read_segments(const std::string& log);
+
+// The log's files, oldest first: the rotated files still present, then the log itself
+// when it exists. Errors: as read_segments.
+Result<std::vector<std::string>> log_files(const std::string& log);
+
 struct AppendOptions {
     bool sync = true;                        // fdatasync the log before its checkpoint
     const crypto::SigningKey* key = nullptr; // null: the checkpoint is unsigned
@@ -117,6 +140,17 @@ struct Rescanned {
 // first edition's <log>.head.
 Result<Rescanned> rescan(const std::string& path, const AppendOptions& options, const std::string& legacy_key);
 
+struct Rotated {
+    std::string path;     // the rotated file; empty: nothing was rotated (empty log)
+    uint64_t lines = 0;   // its lines
+    bool renamed = false; // renamed by someone else (logrotate) and only recorded here
+};
+
+// Under the append lock: records a rotation done by renaming the log (logrotate), else,
+// unless renamed_only, renames a non-empty log to <log>-YYYYMMDD-<epoch> (UTC) and starts
+// an empty one. Errors: integrity (the tree state does not match the log), unavailable.
+Result<Rotated> rotate(const std::string& path, bool renamed_only);
+
 struct VerifyOptions {
     std::vector<crypto::VerifierKey> keys;            // empty: signatures not checked
     std::vector<crypto::CheckpointInput> checkpoints; // given with --checkpoint
@@ -131,6 +165,8 @@ struct VerifyReport {
     bool authenticated = false;     // verifier keys were given
     bool stored_checkpoint = false; // <log>.checkpoint was there
     uint64_t unchecked_tail = 0;    // lines past every checkpoint (no stored one: an auditor's copy)
+    uint64_t expired = 0;           // entries of rotated files removed by retention (not checked)
+    std::vector<std::string> files; // the files read, oldest first
     std::vector<crypto::Problem> problems;
     std::vector<crypto::CheckedCheckpoint> checkpoints;
     std::optional<crypto::CheckpointBody> largest; // the largest consistent authenticated one

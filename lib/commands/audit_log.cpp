@@ -73,15 +73,23 @@ ExitCode append_entries(const LogOptions& o, const std::vector<std::string>& mes
 
 ExitCode stats(const LogOptions& o, Metrics& metrics) {
     const std::string path = locate_log(o);
-    if (::access(path.c_str(), F_OK) != 0)
-        throw Failure(unavailable(fmt::format("no audit log at {}", path), ErrorKind::not_found));
-    const uint64_t total = value_or_throw(count_lines(path));
+    const auto files = value_or_throw(log_files(path)); // the rotated files, then the log
+    if (files.empty()) throw Failure(unavailable(fmt::format("no audit log at {}", path), ErrorKind::not_found));
+    uint64_t total = 0;
+    for (const auto& f : files)
+        total += value_or_throw(count_lines(f));
     const auto today = iso8601_utc(now_epoch_seconds()).substr(0, 10);
     // The same search as audit-summary, so both report the same count for a day.
-    const uint64_t today_count = value_or_throw(read_day({path}, today, 0)).count;
-    metrics.gauge("quantum_audit_entries", "Entries in the audit log.", static_cast<double>(total));
+    const uint64_t today_count = value_or_throw(read_day(files, today, 0)).count;
+    metrics.gauge("quantum_audit_entries", "Entries in the audit log (its rotated files included).",
+                  static_cast<double>(total));
     if (o.json)
-        std::cout << nlohmann::json{{"log", path}, {"total", total}, {"today", today_count}, {"date", today}}.dump()
+        std::cout << nlohmann::json{{"log", path},
+                                    {"files", files},
+                                    {"total", total},
+                                    {"today", today_count},
+                                    {"date", today}}
+                         .dump()
                   << "\n";
     else
         std::cout << fmt::format("📊 Total Entries: {}\n📊 Today's Entries: {}\n", total, today_count);
@@ -114,7 +122,9 @@ ExitCode verify_log(const LogOptions& o, const VerifyFlags& f, Metrics& metrics)
                                     {"bad_line", rep.problems.empty() ? 0 : rep.problems.front().line},
                                     {"problems", problems_json(rep.problems)},
                                     {"checkpoints", checkpoints_json(rep.checkpoints)},
-                                    {"unchecked_tail", rep.unchecked_tail}}
+                                    {"unchecked_tail", rep.unchecked_tail},
+                                    {"expired", rep.expired},
+                                    {"files", rep.files}}
                          .dump()
                   << "\n";
     if (!rep.ok()) {
@@ -130,9 +140,14 @@ ExitCode verify_log(const LogOptions& o, const VerifyFlags& f, Metrics& metrics)
     if (rep.unchecked_tail > 0)
         log::warn("{}: the last {} lines are newer than every checkpoint given and are not authenticated", path,
                   rep.unchecked_tail);
+    if (rep.expired > 0)
+        log::warn("{}: entries 1-{} were in rotated files since removed (retention); verified from entry {} on", path,
+                  rep.expired, rep.expired + 1);
     log::event(log::Level::ok, ids::audit_verify_ok, {{"QUANTUM_AUDIT_LOG", path}, {"QUANTUM_AUDIT_SIZE", rep.lines}},
-               "{}: {} entries verify ({} chained, {} legacy unchained), {} checkpoints consistent", path, rep.lines,
-               rep.chained, rep.legacy, rep.checkpoints.size());
+               "{}: {} entries verify ({} chained, {} legacy unchained{}), {} checkpoints consistent", path, rep.lines,
+               rep.chained, rep.legacy,
+               rep.files.size() > 1 ? fmt::format(", in {} files", rep.files.size()) : std::string(),
+               rep.checkpoints.size());
     if (!rep.authenticated) {
         log::warn("no verifier keys (--verifier-keys, QUANTUM_VERIFIER_KEYS or {}): signatures not checked, the "
                   "log is unauthenticated",
@@ -173,6 +188,23 @@ ExitCode rescan_log(const LogOptions& o, Metrics& metrics) {
     return ExitCode::ok;
 }
 
+ExitCode rotate_log(const LogOptions& o, bool renamed_only, Metrics& metrics) {
+    const std::string path = locate_log(o);
+    const auto r = value_or_throw(rotate(path, renamed_only));
+    if (r.path.empty()) {
+        log::ok("{}: {}", path, renamed_only ? "no rotated file to record" : "empty, nothing to rotate");
+        return ExitCode::ok;
+    }
+    metrics.gauge("quantum_audit_rotated_entries", "Entries in the file the last rotation closed.",
+                  static_cast<double>(r.lines));
+    log::event(
+        log::Level::ok, ids::audit_rotated,
+        {{"QUANTUM_AUDIT_LOG", path}, {"QUANTUM_AUDIT_ROTATED", r.path}, {"QUANTUM_AUDIT_ROTATED_LINES", r.lines}},
+        "{}: {} entries {} {}; the log goes on with the same tree", path, r.lines,
+        r.renamed ? "renamed to" : "rotated to", r.path);
+    return ExitCode::ok;
+}
+
 ExitCode test_entry(const LogOptions& o, Metrics& metrics) {
     return append_entries(o, {"Test audit entry - system check"}, false, metrics);
 }
@@ -185,6 +217,9 @@ Commands:
   checkpoint         print the latest signed checkpoint (<log>.checkpoint)
   verifier-key       print the signing key's verifier key (for QUANTUM_VERIFIER_KEYS files)
   rescan             rebuild the tree state <log>.tree from the whole log (migration, recovery)
+  rotate [--renamed] close the log: rename it to <log>-YYYYMMDD-<epoch> (UTC), record it in
+                     <log>.segments and go on in a new file with the same tree and chain;
+                     --renamed only records a rename done by logrotate (its postrotate)
   test               write the test entry "Test audit entry - system check"
 
 Line format: [2025-12-17T17:39:46.725707Z] message<TAB>#<chain>, the chain being
@@ -196,6 +231,13 @@ holds a C2SP tlog-checkpoint signed note: origin, tree size and the RFC 6962 Mer
 of the log's lines. verify checks it, every --checkpoint given and the largest one this
 verifier accepted before (consistency), and catches two checkpoints of one size with
 different roots (equivocation).
+
+Rotated files: stats, verify and audit-summary read the files listed in <log>.segments
+(oldest first) and the log as one log. A rotated file may be removed when it is past
+retention, oldest first: verify then starts from the state recorded for it (WARN). The
+package's logrotate snippet (/etc/logrotate.d/quantum-ops) rotates monthly with dateext;
+logrotate renames the file, and the next append or `rotate --renamed` records it (by its
+size and last chain value). Do not compress rotated files.
 
 Environment:
   QT_AUDIT_LOG            the log (default /var/log/quantum/audit.log; when that directory is
@@ -242,6 +284,10 @@ int audit_log_main(int argc, char** argv) {
     auto* checkpoint = app->add_subcommand("checkpoint", "Print the latest signed checkpoint");
     auto* verifier_key = app->add_subcommand("verifier-key", "Print the signing key's verifier key");
     auto* rescan_cmd = app->add_subcommand("rescan", "Rebuild the tree state from the whole log");
+    bool renamed_only = false;
+    auto* rotate_cmd = app->add_subcommand("rotate", "Rotate the log, keeping its tree across files");
+    rotate_cmd->add_flag("--renamed", renamed_only,
+                         "Only record a rotation done by renaming the log (logrotate's postrotate)");
     app->add_subcommand("test", "Write the test entry");
     return run(info, *app, metrics_dir, argc, argv, [&](Metrics& metrics) {
         if (append->parsed()) return append_entries(o, messages, no_sync, metrics);
@@ -250,6 +296,7 @@ int audit_log_main(int argc, char** argv) {
         if (checkpoint->parsed()) return print_checkpoint(o);
         if (verifier_key->parsed()) return print_verifier_key(o);
         if (rescan_cmd->parsed()) return rescan_log(o, metrics);
+        if (rotate_cmd->parsed()) return rotate_log(o, renamed_only, metrics);
         return test_entry(o, metrics);
     });
 }

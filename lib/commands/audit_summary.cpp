@@ -36,8 +36,9 @@ ExitCode summary(const SummaryOptions& o, Metrics& metrics) {
     const std::string date = value_or_throw(resolve_date(o.date, now_epoch_seconds()));
     const std::string path = locate_log(o.log);
     Summary s;
-    if (::access(path.c_str(), F_OK) == 0) {
-        s = value_or_throw(summarize({path}, date, o.limit));
+    // The rotated files too: a day may begin in one and end in the next.
+    if (const auto files = value_or_throw(log_files(path)); !files.empty()) {
+        s = value_or_throw(summarize(files, date, o.limit));
         if (s.out_of_order > 0)
             log::warn("{} entries around {} are stamped before an entry above them (the clock stepped back); each is "
                       "counted under the day of its stamp{}",

@@ -71,8 +71,10 @@ inline std::vector<crypto::CheckpointInput> read_checkpoint_files(const std::vec
 inline void log_problems(const std::string& path, const char* unit, const std::vector<crypto::Problem>& problems) {
     for (size_t i = 0; i < problems.size() && i < k_max_problems_logged; ++i) {
         const auto& p = problems[i];
-        if (p.line == 0)
-            log::fail("{}: {}: {}", path, p.kind, p.detail);
+        if (!p.file.empty() && p.file_line > 0)
+            log::fail("{} {} {} ({} {} of the log): {}: {}", p.file, unit, p.file_line, unit, p.line, p.kind, p.detail);
+        else if (p.line == 0 || !p.file.empty())
+            log::fail("{}: {}: {}", p.file.empty() ? path : p.file, p.kind, p.detail);
         else
             log::fail("{} {} {}: {}: {}", path, unit, p.line, p.kind, p.detail);
     }
@@ -83,7 +85,14 @@ inline void log_problems(const std::string& path, const char* unit, const std::v
 inline nlohmann::json problems_json(const std::vector<crypto::Problem>& problems) {
     auto out = nlohmann::json::array();
     for (const auto& p : problems)
-        out.push_back({{"line", p.line}, {"kind", p.kind}, {"detail", p.detail}});
+        if (p.file.empty())
+            out.push_back({{"line", p.line}, {"kind", p.kind}, {"detail", p.detail}});
+        else
+            out.push_back({{"line", p.line},
+                           {"kind", p.kind},
+                           {"detail", p.detail},
+                           {"file", p.file},
+                           {"file_line", p.file_line}});
     return out;
 }
 

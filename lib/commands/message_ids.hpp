@@ -52,6 +52,7 @@ inline constexpr MessageId tool_failed{"89be80594c334de59095e2982051a880"};
 inline constexpr MessageId audit_appended{"5f093b92e7724c76a270d76157e90c0a"};
 inline constexpr MessageId audit_verify_ok{"af940d0987b64fa6ba77b8b7b5ffc6c2"};
 inline constexpr MessageId audit_verify_failed{"0208a794ba754faa8a021875edc72827"};
+inline constexpr MessageId audit_rotated{"d2af99d66bf64339a6f0fa0ff34a4950"};
 inline constexpr MessageId checkpoint_published{"c782ac4c19874e64b854d4aacbe3a289"};
 inline constexpr MessageId checkpoint_witness_failed{"e9ba0c26087e4dc3a151a4746d2228bf"};
 inline constexpr MessageId ledger_appended{"f66372de194146918208d9acbbadefd7"};
@@ -88,6 +89,7 @@ inline constexpr std::array k_all{
     audit_appended,
     audit_verify_ok,
     audit_verify_failed,
+    audit_rotated,
     checkpoint_published,
     checkpoint_witness_failed,
     ledger_appended,

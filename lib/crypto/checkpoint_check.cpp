@@ -131,6 +131,13 @@ void CheckpointCheck::add_leaf(const Hash& leaf) {
     if (m_next < m_order.size()) check_due();
 }
 
+void CheckpointCheck::restart_at(const Frontier& from) {
+    m_frontier = from;
+    for (; m_next < m_order.size() && m_checkpoints[m_order[m_next]].body.size < from.size(); ++m_next)
+        ++m_skipped;
+    check_due();
+}
+
 void CheckpointCheck::finish() {
     for (; m_next < m_order.size(); ++m_next) {
         const auto& c = m_checkpoints[m_order[m_next]];

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace qops::crypto {
@@ -24,9 +25,15 @@ inline constexpr const char* k_accepted_checkpoints_file = "checkpoints-accepted
 // One problem found by a verify: where (a 1-based leaf/line number, 0 for the whole
 // file), a short stable kind (e.g. "edited", "truncated", "equivocation") and the detail.
 struct Problem {
+    Problem(uint64_t line_, std::string kind_, std::string detail_, std::string file_ = {}, uint64_t file_line_ = 0)
+        : line(line_), kind(std::move(kind_)), detail(std::move(detail_)), file(std::move(file_)),
+          file_line(file_line_) {}
+
     uint64_t line = 0;
     std::string kind;
     std::string detail;
+    std::string file;       // a log of several files (a rotated audit log): the file the line is in
+    uint64_t file_line = 0; // and its line there (line stays the entry's number in the whole log)
 };
 
 // A checkpoint to check and where it came from (a file name, "stored", "accepted state").
@@ -54,6 +61,11 @@ public:
 
     // The next leaf, by its leaf hash.
     void add_leaf(const Hash& leaf);
+    // Continues from the tree state `from` (its size at least leaves()), as if its leaves
+    // had been fed: the oldest files of a rotated log removed by retention. Checkpoints
+    // smaller than it can no longer be checked; skipped() counts them.
+    void restart_at(const Frontier& from);
+    uint64_t skipped() const noexcept { return m_skipped; }
     // After the last leaf: a checkpoint larger than the log is a truncation.
     void finish();
 
@@ -71,6 +83,7 @@ private:
     std::vector<CheckedCheckpoint> m_checkpoints;
     std::vector<size_t> m_order; // indexes of m_checkpoints by size
     size_t m_next = 0;           // next index in m_order to check
+    uint64_t m_skipped = 0;
     std::vector<Problem> m_problems;
 };
 

@@ -60,7 +60,7 @@ TEST_CASE("audit log: parse_line reads chained and legacy entries and refuses wh
         CHECK_FALSE(parse_line(bad));
 }
 
-TEST_CASE("audit log: count_lines counts the lines that start with '[' across block boundaries") {
+TEST_CASE("audit log: count_lines counts the lines that start with a bracket, across block boundaries") {
     TempDir tmp;
     std::string text;
     uint64_t entries = 0;

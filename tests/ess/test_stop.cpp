@@ -9,7 +9,7 @@
 using namespace qops::ess;
 using qops::test::TempDir;
 
-TEST_CASE("ess stop: a cgroup's pids come from cgroup.procs; a missing cgroup is empty") {
+TEST_CASE("ess stop: a cgroup's pids come from cgroup.procs, and a missing cgroup is empty") {
     TempDir tmp;
     std::filesystem::create_directories(tmp.path() + "/system.slice/a.service");
     std::ofstream(tmp.path() + "/system.slice/a.service/cgroup.procs") << "12\n345\n";

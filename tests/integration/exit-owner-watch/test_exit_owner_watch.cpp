@@ -388,7 +388,7 @@ std::vector<Alert> alerts_of(const std::vector<Alert>& all, const std::string& h
 
 } // namespace
 
-TEST_CASE("exit-owner-watch: a fleet directory, one alert per host; a late upload is counted once") {
+TEST_CASE("exit-owner-watch: a fleet directory, one alert per host, and a late upload is counted once") {
     Watch w;
     const auto h1 = fleet_host(1);
     const auto h2 = fleet_host(2);

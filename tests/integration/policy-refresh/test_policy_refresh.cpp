@@ -596,7 +596,7 @@ TEST_CASE("policy-refresh: a run stopped past its lock writes nothing, exits 1, 
     CHECK(show(redis, keys).exit_code == 0);
 }
 
-TEST_CASE("policy-refresh: key rotation, old and new key trusted, then only the new; no reader fails") {
+TEST_CASE("policy-refresh: key rotation, old and new key trusted, then only the new, and no reader fails") {
     RedisServer redis;
     PolicyKeys old_key, new_key;
     TempDir tmp;
@@ -614,14 +614,30 @@ TEST_CASE("policy-refresh: key rotation, old and new key trusted, then only the 
     trust("# old, retire after the switch\n" + old_key.verifier_key().text() + "\n" + new_key.verifier_key().text() +
           "\n");
     CHECK(reader().exit_code == 0);
-    // 2. The refresher signs with the new key.
-    REQUIRE(refresh(redis, new_key, {"--policy", sample_path()}).exit_code == 0);
+    // 2. The refresher signs with the new key. Its host is a reader too and trusts both
+    // (runbook step 2), so the stored policy's seq counts and the new one rises above it,
+    // even within the same second.
+    {
+        RunOptions o = new_key.env();
+        o.env["QUANTUM_POLICY_VERIFIER_KEYS"] = trusted;
+        auto r2 = run({"policy-refresh", "--redis", redis.url(), "--policy", sample_path()}, o);
+        INFO(r2.out << r2.err);
+        REQUIRE(r2.exit_code == 0);
+    }
     CHECK(reader().exit_code == 0);
     // 3. Readers trust only the new key.
     trust(new_key.verifier_key().text() + "\n");
     CHECK(reader().exit_code == 0);
-    // And a policy signed by the retired key is no longer accepted.
-    REQUIRE(refresh(redis, old_key, {"--policy", sample_path()}).exit_code == 0);
+    // And a policy signed by the retired key is no longer accepted (stored by a refresher
+    // that still trusts both, so that its seq rises above the stored one).
+    {
+        tmp.write("both", old_key.verifier_key().text() + "\n" + new_key.verifier_key().text() + "\n");
+        RunOptions o = old_key.env();
+        o.env["QUANTUM_POLICY_VERIFIER_KEYS"] = tmp.file("both");
+        auto stale = run({"policy-refresh", "--redis", redis.url(), "--policy", sample_path()}, o);
+        INFO(stale.out << stale.err);
+        REQUIRE(stale.exit_code == 0);
+    }
     auto r = reader();
     CHECK(r.exit_code == 4);
     CHECK_THAT(r.err, Catch::Contains("trusted key"));

@@ -168,7 +168,7 @@ TEST_CASE("quantum-status: a policy within the freshness margin needs a look (ex
     CHECK(check_health(j, "policy") == "look");
 }
 
-TEST_CASE("quantum-status: exit-owner alerts of the last 24 h need a look; older ones do not count") {
+TEST_CASE("quantum-status: exit-owner alerts of the last 24 h need a look, older ones do not count") {
     Desk desk;
     desk.refresh();
     const int64_t now = now_epoch_seconds();
