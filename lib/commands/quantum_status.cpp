@@ -448,11 +448,15 @@ void check_log(const Options& o, const LogSpec& s, Report& rep, int64_t now) {
                 if (!opened) h = Health::integrity;
             }
             if (s.count_lines && static_cast<uint64_t>(st.st_size) <= k_max_counted_log_bytes) {
-                if (auto n = audit::count_lines(s.path); n) {
-                    cp["entries"] = *n;
-                    if (body->size > *n) {
+                // A rotated log: the entries before the file, as its rotation recorded them.
+                auto rotated = audit::read_segments(s.path);
+                const uint64_t before =
+                    rotated && !rotated->empty() ? rotated->back().end.frontier.size() : uint64_t{0};
+                if (auto n = audit::count_lines(s.path); n && rotated) {
+                    cp["entries"] = before + *n;
+                    if (body->size > before + *n) {
                         h = Health::integrity;
-                        signature += fmt::format("; the file has only {} entries (truncated?)", *n);
+                        signature += fmt::format("; the log has only {} entries (truncated?)", before + *n);
                     }
                 }
             }

@@ -240,6 +240,18 @@ TEST_CASE("quantum-status: the audit log's checkpoint and last verification") {
         CHECK(r.exit_code == 4);
         CHECK(parse(r)["audit_log"]["checkpoint"]["entries"] == 2);
     }
+    SECTION("a rotated log: the entries of its rotated files count too") {
+        // 3 entries in a rotated file (as audit.log.segments records it), 2 in the log.
+        const std::string h(64, 'a');
+        desk.dir.write("audit.log.segments", "audit.log-20261201-1796000000 120 0 " + h + " 3 " + h + " " + h + "\n");
+        desk.dir.write("audit.log.checkpoint", checkpoint_note(desk.keys, lines, 5));
+        auto r = desk.status_json();
+        INFO(r.out);
+        CHECK(parse(r)["audit_log"]["checkpoint"]["entries"] == 5);
+        CHECK(check_health(parse(r), "audit log") != "FAIL");
+        desk.dir.write("audit.log.checkpoint", checkpoint_note(desk.keys, lines, 6));
+        CHECK(desk.status_json().exit_code == 4);
+    }
     SECTION("a checkpoint signed by no listed key is exit 4") {
         PolicyKeys other;
         desk.dir.write("audit.log.checkpoint", checkpoint_note(other, lines, 2));
