@@ -512,6 +512,14 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
             return stored.error();
         }
         if (fd) end = file_size(fd->get());
+        // Renamed by logrotate a moment ago, its postrotate not run yet: read the file
+        // where it is (verify records nothing).
+        if (end == 0)
+            if (auto state = read_file(tree_path(path), k_max_tree_state_bytes))
+                if (auto parsed = TreeState::parse(*state);
+                    parsed && parsed->bytes > 0 && (segments.empty() || !same_tree(segments.back().end, *parsed)))
+                    if (auto renamed = find_renamed(path, *parsed, segments); renamed && *renamed)
+                        segments.push_back({**renamed, *parsed});
     }
     inputs.insert(inputs.end(), options.checkpoints.begin(), options.checkpoints.end());
     if (!options.state_dir.empty()) {

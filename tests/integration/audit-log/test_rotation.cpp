@@ -247,6 +247,12 @@ TEST_CASE("audit log rotation: a rotation interrupted at any step is finished by
     SECTION("renamed by logrotate, an append before its postrotate") {
         fs::rename(log, log + "-20261202-1796000000");
         std::ofstream(log).close(); // logrotate's create
+        // A verify in between reads the renamed file where it is, and records nothing.
+        auto between = audit_log(log, {"verify", "--json"}, keys.env());
+        INFO(between.out << between.err);
+        CHECK(between.exit_code == 0);
+        CHECK(nlohmann::json::parse(between.out).at("lines") == 3);
+        CHECK_FALSE(fs::exists(log + ".segments"));
     }
     REQUIRE(audit_log(log, {"append", "after"}, keys.env()).exit_code == 0);
     CHECK(rotated(log).size() == 1);
