@@ -11,6 +11,7 @@
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
 #include "commands/message_ids.hpp"
+#include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http.hpp"
@@ -343,19 +344,20 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
         log::warn("{} has no checkpoint {}: its {} entries are taken as they are", o.ledger, checkpoint_path(o.ledger),
                   ledger.entries.size());
     // One entry after it is a writer killed between the ledger and its checkpoint.
-    if (const auto c = check_checkpoints(ledger, stored, {}, !stored.empty());
-        !stored.empty() && (!c.problems.empty() || c.uncovered > 1)) {
+    const auto c = check_checkpoints(ledger, stored, {}, !stored.empty());
+    if (!stored.empty() && (!c.problems.empty() || c.uncovered > 1)) {
         for (const auto& p : c.problems)
             log::fail("{}", p);
         if (c.uncovered > 1) log::fail("{}", c.uncovered_problem);
         throw Failure(integrity_error(fmt::format("{} is not what its checkpoint names; nothing written", o.ledger)));
-    } else if (c.uncovered == 1 && !o.dry_run) {
+    }
+    if (c.uncovered == 1 && !o.dry_run) {
         // Signed first, so that this append, interrupted too, leaves again one entry at most.
         log::warn("{}: {} (an interrupted append), taken in", o.ledger, c.uncovered_problem);
         value_or_throw(with_context(
             write_file_atomic(
                 checkpoint_path(o.ledger),
-                value_or_throw(crypto::checkpoint_note(checkpoint_body(ledger, origin), key ? &*key : nullptr)), 0644),
+                value_or_throw(crypto::checkpoint_note(checkpoint_body(c.tree, origin), key ? &*key : nullptr)), 0644),
             "cannot write the checkpoint"));
     }
     if (!o.rollback_of.empty() && !has_operation(ledger, o.rollback_of))
@@ -398,8 +400,12 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     }
     struct stat st {};
     const mode_t mode = ::stat(o.ledger.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-    const Ledger written = value_or_throw(parse(new_text));
-    const auto cp = checkpoint_body(written, origin);
+    // The new entry has the highest chain_seq, so it is the last leaf in append order, and
+    // the old entries are copied unchanged: the new tree is the one just checked plus its
+    // leaf (tests/ledger and fuzz/fuzz_ledger check this against a parse of the new text).
+    crypto::Frontier tree = c.tree;
+    tree.append(crypto::leaf_hash(body));
+    const auto cp = checkpoint_body(tree, origin);
     const std::string note = value_or_throw(crypto::checkpoint_note(cp, key ? &*key : nullptr));
     value_or_throw(write_file_atomic(o.ledger, new_text, mode));
     // After the ledger: a writer killed between the two leaves an older checkpoint, which

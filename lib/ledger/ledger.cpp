@@ -348,14 +348,11 @@ std::string default_origin() {
     return env_or("QUANTUM_CHECKPOINT_ORIGIN", hostname() + "/quantum-ops/ledger");
 }
 
-crypto::CheckpointBody checkpoint_body(const Ledger& l, const std::string& origin) {
-    crypto::Frontier f;
-    for (const auto* e : append_order(l))
-        f.append(crypto::leaf_hash(e->body));
+crypto::CheckpointBody checkpoint_body(const crypto::Frontier& tree, const std::string& origin) {
     crypto::CheckpointBody b;
     b.origin = origin;
-    b.size = f.size();
-    b.root = f.root();
+    b.size = tree.size();
+    b.root = tree.root();
     return b;
 }
 
@@ -377,6 +374,7 @@ CheckpointReport check_checkpoints(const Ledger& l, const std::vector<crypto::Ch
         r.problems.push_back(fmt::format("{}: {}: {}", where, p.kind, p.detail));
     }
     r.checkpoints = check.checkpoints();
+    r.tree = check.frontier();
     if (!keys.empty()) r.largest = check.largest_consistent();
     uint64_t covered = 0;
     for (const auto& c : r.checkpoints)
