@@ -1,6 +1,7 @@
 #include "commands/commands.hpp"
 
 #include "base/atomic_file.hpp"
+#include "base/env.hpp"
 #include "base/file.hpp"
 #include "base/file_lock.hpp"
 #include "base/host.hpp"
@@ -64,12 +65,7 @@ std::string trim_nl(std::string s) {
     return s;
 }
 
-// What git says of the checkout holding dir (empty fields outside a checkout, or
-// without git).
-struct GitHead {
-    std::string top, commit, branch;
-};
-
+// What git prints for `git -C dir ARGS...` (empty when it fails, or without git).
 std::string git_output(const std::string& dir, const std::vector<std::string>& args) {
     std::vector<std::string> argv{"git", "-C", dir};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -81,13 +77,34 @@ std::string git_output(const std::string& dir, const std::vector<std::string>& a
     return trim_nl(r->out);
 }
 
-GitHead git_head(const std::string& dir) {
-    GitHead h;
-    h.top = git_output(dir, {"rev-parse", "--show-toplevel"});
-    if (h.top.empty()) return h;
-    h.commit = git_output(dir, {"rev-parse", "--short=8", "HEAD"});
-    h.branch = git_output(dir, {"rev-parse", "--abbrev-ref", "HEAD"});
-    return h;
+// False when neither dir nor a parent (symlinks resolved, as git does) holds a .git and
+// GIT_DIR is unset: git would only say that this is not a checkout, so it is not run.
+bool may_be_git_checkout(const std::string& dir) {
+    if (env("GIT_DIR")) return true;
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::canonical(dir, ec);
+    if (ec) return true;
+    for (;; p = p.parent_path()) {
+        if (std::filesystem::exists(p / ".git", ec) || ec) return true;
+        if (p == p.parent_path()) return false;
+    }
+}
+
+// The commit and branch of the checkout holding dir: "unknown" outside a checkout, in one
+// without a commit yet, or without git.
+struct GitFacts {
+    std::string commit = "unknown", branch = "unknown";
+};
+
+GitFacts git_facts(const std::string& dir) {
+    GitFacts f;
+    if (!may_be_git_checkout(dir)) return f;
+    std::string commit = git_output(dir, {"rev-parse", "--short=8", "HEAD"});
+    if (commit.empty()) return f; // not a checkout, or HEAD has no commit (nor a branch to name)
+    f.commit = std::move(commit);
+    if (std::string branch = git_output(dir, {"rev-parse", "--abbrev-ref", "HEAD"}); !branch.empty())
+        f.branch = std::move(branch);
+    return f;
 }
 
 // The ledger's text. Errors: unavailable (the same code whether appending or verifying).
@@ -96,7 +113,7 @@ Result<std::string> read_ledger(const std::string& path) {
 }
 
 std::string default_ledger() {
-    const std::string top = git_head(".").top;
+    const std::string top = may_be_git_checkout(".") ? git_output(".", {"rev-parse", "--show-toplevel"}) : "";
     if (top.empty()) throw Failure(usage_error("no --ledger given and not inside a git checkout"));
     return top + "/ops/OPS_CHANGELOG.md";
 }
@@ -149,9 +166,9 @@ std::vector<Field> build_fields(const AppendOptions& o, const std::string& id, c
     add("approved_by", o.approved_by);
     add("approval_timestamp", now_iso);
     add("execution_timestamp", now_iso);
-    const GitHead head = git_head(dir);
-    add("git_commit", head.commit.empty() ? "unknown" : head.commit);
-    add("git_branch", head.branch.empty() ? "unknown" : head.branch);
+    const GitFacts git = git_facts(dir);
+    add("git_commit", git.commit);
+    add("git_branch", git.branch);
     add("hostname", hostname());
     add("risk_class", o.risk_class);
     add("blast_radius", o.blast_radius);
