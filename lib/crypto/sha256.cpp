@@ -6,6 +6,7 @@
 
 #include "base/error.hpp"
 
+#include <memory>
 #include <new>
 
 namespace qops::crypto {
@@ -17,6 +18,19 @@ void check(int rc, const char* what) {
     if (rc != 1) throw Failure(ExitCode::unavailable, std::string("OpenSSL ") + what + " failed");
 }
 
+struct MdFree {
+    void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
+};
+
+// SHA-256 fetched from its provider once per process: given EVP_sha256(), every digest
+// init fetches it again (a locked table lookup that cost as much as hashing the ledger
+// entry itself, bench/RESULTS.md, "ops-ledger-append").
+const EVP_MD* sha256_md() {
+    static const std::unique_ptr<EVP_MD, MdFree> md(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+    if (!md) throw Failure(ExitCode::unavailable, "OpenSSL EVP_MD_fetch(SHA256) failed");
+    return md.get();
+}
+
 } // namespace
 
 void Sha256::Free::operator()(EVP_MD_CTX* ctx) const noexcept {
@@ -25,7 +39,7 @@ void Sha256::Free::operator()(EVP_MD_CTX* ctx) const noexcept {
 
 Sha256::Sha256() : m_ctx(EVP_MD_CTX_new()) {
     if (!m_ctx) throw std::bad_alloc();
-    check(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+    check(EVP_DigestInit_ex(m_ctx.get(), sha256_md(), nullptr), "EVP_DigestInit_ex");
 }
 
 Sha256::~Sha256() = default;
@@ -43,7 +57,7 @@ Digest Sha256::digest() {
     Digest out{};
     unsigned int len = 0;
     check(EVP_DigestFinal_ex(m_ctx.get(), out.data(), &len), "EVP_DigestFinal_ex");
-    check(EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr), "EVP_DigestInit_ex");
+    check(EVP_DigestInit_ex(m_ctx.get(), sha256_md(), nullptr), "EVP_DigestInit_ex");
     return out;
 }
 
@@ -55,7 +69,7 @@ std::string Sha256::hex_digest() {
 Digest sha256(std::string_view data) {
     Digest out{};
     unsigned int len = 0;
-    check(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr), "EVP_Digest");
+    check(EVP_Digest(data.data(), data.size(), out.data(), &len, sha256_md(), nullptr), "EVP_Digest");
     return out;
 }
 
