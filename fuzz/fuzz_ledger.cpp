@@ -20,5 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::require(out.find("```yaml\n" + body + "```\n") != std::string::npos, "the entry is not in the new text");
     auto again = ledger::parse(out);
     fuzz::require(again.ok() && again->entries.size() == parsed->entries.size() + 1, "the new text lost an entry");
+    // An append signs the old tree plus the new block's leaf without parsing what it writes.
+    crypto::Frontier expected = ledger::check_checkpoints(*parsed, {}, {}, false).tree;
+    expected.append(crypto::leaf_hash(body));
+    const crypto::Frontier tree = ledger::check_checkpoints(*again, {}, {}, false).tree;
+    fuzz::require(tree.size() == expected.size() && tree.root() == expected.root(),
+                  "the new text's tree is not the old one plus the new entry");
     return 0;
 }

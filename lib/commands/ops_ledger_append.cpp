@@ -1,6 +1,7 @@
 #include "commands/commands.hpp"
 
 #include "base/atomic_file.hpp"
+#include "base/env.hpp"
 #include "base/file.hpp"
 #include "base/file_lock.hpp"
 #include "base/host.hpp"
@@ -11,6 +12,7 @@
 #include "commands/cli.hpp"
 #include "commands/log.hpp"
 #include "commands/message_ids.hpp"
+#include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http.hpp"
@@ -63,12 +65,7 @@ std::string trim_nl(std::string s) {
     return s;
 }
 
-// What git says of the checkout holding dir (empty fields outside a checkout, or
-// without git).
-struct GitHead {
-    std::string top, commit, branch;
-};
-
+// What git prints for `git -C dir ARGS...` (empty when it fails, or without git).
 std::string git_output(const std::string& dir, const std::vector<std::string>& args) {
     std::vector<std::string> argv{"git", "-C", dir};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -80,13 +77,34 @@ std::string git_output(const std::string& dir, const std::vector<std::string>& a
     return trim_nl(r->out);
 }
 
-GitHead git_head(const std::string& dir) {
-    GitHead h;
-    h.top = git_output(dir, {"rev-parse", "--show-toplevel"});
-    if (h.top.empty()) return h;
-    h.commit = git_output(dir, {"rev-parse", "--short=8", "HEAD"});
-    h.branch = git_output(dir, {"rev-parse", "--abbrev-ref", "HEAD"});
-    return h;
+// False when neither dir nor a parent (symlinks resolved, as git does) holds a .git and
+// GIT_DIR is unset: git would only say that this is not a checkout, so it is not run.
+bool may_be_git_checkout(const std::string& dir) {
+    if (env("GIT_DIR")) return true;
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::canonical(dir, ec);
+    if (ec) return true;
+    for (;; p = p.parent_path()) {
+        if (std::filesystem::exists(p / ".git", ec) || ec) return true;
+        if (p == p.parent_path()) return false;
+    }
+}
+
+// The commit and branch of the checkout holding dir: "unknown" outside a checkout, in one
+// without a commit yet, or without git.
+struct GitFacts {
+    std::string commit = "unknown", branch = "unknown";
+};
+
+GitFacts git_facts(const std::string& dir) {
+    GitFacts f;
+    if (!may_be_git_checkout(dir)) return f;
+    std::string commit = git_output(dir, {"rev-parse", "--short=8", "HEAD"});
+    if (commit.empty()) return f; // not a checkout, or HEAD has no commit (nor a branch to name)
+    f.commit = std::move(commit);
+    if (std::string branch = git_output(dir, {"rev-parse", "--abbrev-ref", "HEAD"}); !branch.empty())
+        f.branch = std::move(branch);
+    return f;
 }
 
 // The ledger's text. Errors: unavailable (the same code whether appending or verifying).
@@ -95,7 +113,7 @@ Result<std::string> read_ledger(const std::string& path) {
 }
 
 std::string default_ledger() {
-    const std::string top = git_head(".").top;
+    const std::string top = may_be_git_checkout(".") ? git_output(".", {"rev-parse", "--show-toplevel"}) : "";
     if (top.empty()) throw Failure(usage_error("no --ledger given and not inside a git checkout"));
     return top + "/ops/OPS_CHANGELOG.md";
 }
@@ -148,9 +166,9 @@ std::vector<Field> build_fields(const AppendOptions& o, const std::string& id, c
     add("approved_by", o.approved_by);
     add("approval_timestamp", now_iso);
     add("execution_timestamp", now_iso);
-    const GitHead head = git_head(dir);
-    add("git_commit", head.commit.empty() ? "unknown" : head.commit);
-    add("git_branch", head.branch.empty() ? "unknown" : head.branch);
+    const GitFacts git = git_facts(dir);
+    add("git_commit", git.commit);
+    add("git_branch", git.branch);
     add("hostname", hostname());
     add("risk_class", o.risk_class);
     add("blast_radius", o.blast_radius);
@@ -343,19 +361,20 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
         log::warn("{} has no checkpoint {}: its {} entries are taken as they are", o.ledger, checkpoint_path(o.ledger),
                   ledger.entries.size());
     // One entry after it is a writer killed between the ledger and its checkpoint.
-    if (const auto c = check_checkpoints(ledger, stored, {}, !stored.empty());
-        !stored.empty() && (!c.problems.empty() || c.uncovered > 1)) {
+    const auto c = check_checkpoints(ledger, stored, {}, !stored.empty());
+    if (!stored.empty() && (!c.problems.empty() || c.uncovered > 1)) {
         for (const auto& p : c.problems)
             log::fail("{}", p);
         if (c.uncovered > 1) log::fail("{}", c.uncovered_problem);
         throw Failure(integrity_error(fmt::format("{} is not what its checkpoint names; nothing written", o.ledger)));
-    } else if (c.uncovered == 1 && !o.dry_run) {
+    }
+    if (c.uncovered == 1 && !o.dry_run) {
         // Signed first, so that this append, interrupted too, leaves again one entry at most.
         log::warn("{}: {} (an interrupted append), taken in", o.ledger, c.uncovered_problem);
         value_or_throw(with_context(
             write_file_atomic(
                 checkpoint_path(o.ledger),
-                value_or_throw(crypto::checkpoint_note(checkpoint_body(ledger, origin), key ? &*key : nullptr)), 0644),
+                value_or_throw(crypto::checkpoint_note(checkpoint_body(c.tree, origin), key ? &*key : nullptr)), 0644),
             "cannot write the checkpoint"));
     }
     if (!o.rollback_of.empty() && !has_operation(ledger, o.rollback_of))
@@ -398,8 +417,12 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     }
     struct stat st {};
     const mode_t mode = ::stat(o.ledger.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-    const Ledger written = value_or_throw(parse(new_text));
-    const auto cp = checkpoint_body(written, origin);
+    // The new entry has the highest chain_seq, so it is the last leaf in append order, and
+    // the old entries are copied unchanged: the new tree is the one just checked plus its
+    // leaf (tests/ledger and fuzz/fuzz_ledger check this against a parse of the new text).
+    crypto::Frontier tree = c.tree;
+    tree.append(crypto::leaf_hash(body));
+    const auto cp = checkpoint_body(tree, origin);
     const std::string note = value_or_throw(crypto::checkpoint_note(cp, key ? &*key : nullptr));
     value_or_throw(write_file_atomic(o.ledger, new_text, mode));
     // After the ledger: a writer killed between the two leaves an older checkpoint, which

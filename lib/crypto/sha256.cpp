@@ -6,6 +6,7 @@
 
 #include "base/error.hpp"
 
+#include <memory>
 #include <new>
 
 namespace qops::crypto {
@@ -19,7 +20,8 @@ void check(int rc, const char* what) {
 
 // SHA-256 fetched from the default provider once. EVP_sha256() makes every
 // EVP_DigestInit_ex look the algorithm up again (a lock and a hash-table search), which
-// cost more than hashing a log line (bench/RESULTS.md, "audit-log verify").
+// cost more than hashing a log line or a ledger entry (bench/RESULTS.md, "audit-log verify"
+// and "ops-ledger-append"). Never freed: it lives as long as the process.
 const EVP_MD* sha256_md() {
     static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
     if (md == nullptr) throw Failure(ExitCode::unavailable, "OpenSSL EVP_MD_fetch(SHA2-256) failed");

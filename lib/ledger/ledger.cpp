@@ -77,6 +77,12 @@ bool skip_fence(LineReader& in) {
 
 constexpr std::string_view k_head_prefix = "<!-- ops-ledger-head: ";
 
+// A character test, not find_first_not_of: that is one memchr per character, and these
+// are two 64-digit hashes per entry.
+bool lower_hex(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 // "<!-- ops-ledger-head: seq=N entry_hash=<64 hex> -->" (trailing blanks allowed).
 std::optional<ChainHead> parse_head_line(std::string_view line) {
     line = rtrim(line);
@@ -90,8 +96,8 @@ std::optional<ChainHead> parse_head_line(std::string_view line) {
     if (ec != std::errc() || end == line.data()) return std::nullopt;
     line.remove_prefix(static_cast<size_t>(end - line.data()));
     if (!line.starts_with(" entry_hash=") || line.size() != 12 + 64) return std::nullopt;
+    if (!lower_hex(line.substr(12))) return std::nullopt;
     h.hash = std::string(line.substr(12));
-    if (h.hash.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
     return h;
 }
 
@@ -100,9 +106,9 @@ std::optional<std::string> hash_line(std::string_view line, std::string_view key
     if (line.size() != key.size() + 2 + 66 || !line.starts_with(key) || line.substr(key.size(), 3) != ": \"" ||
         !line.ends_with('"'))
         return std::nullopt;
-    std::string hash(line.substr(key.size() + 3, 64));
-    if (hash.find_first_not_of("0123456789abcdef") != std::string::npos) return std::nullopt;
-    return hash;
+    const std::string_view hash = line.substr(key.size() + 3, 64);
+    if (!lower_hex(hash)) return std::nullopt;
+    return std::string(hash);
 }
 
 struct ChainLines {
@@ -264,38 +270,38 @@ VerifyReport verify(const Ledger& l) {
     const EntryBlock* previous_in_file = nullptr;
     std::vector<const EntryBlock*> legacy_above; // unchained entries not yet below a chained one
     for (const auto& e : l.entries) {
-        const std::string name = entry_name(e);
         if (e.seq) {
             for (const auto* u : legacy_above)
                 r.problems.push_back(fmt::format("{}: unchained, but newer than the chained entry {} below it "
                                                  "(inserted, or its chain fields removed)",
-                                                 entry_name(*u), name));
+                                                 entry_name(*u), entry_name(e)));
             legacy_above.clear();
         }
         if (!e.seq) {
             legacy_above.push_back(&e);
             ++r.legacy;
             if (!e.prev_hash.empty() || !e.entry_hash.empty())
-                r.problems.push_back(name + ": has chain fields but no chain_seq (edited)");
+                r.problems.push_back(entry_name(e) + ": has chain fields but no chain_seq (edited)");
             continue;
         }
         ++r.chained;
         if (!e.chain_lines_as_written) {
-            r.problems.push_back(name + ": the chain fields are not its last lines as written (edited)");
+            r.problems.push_back(entry_name(e) + ": the chain fields are not its last lines as written (edited)");
             continue;
         }
         // entry_hash is the last line and covers everything above it.
         const size_t hashed = e.body.rfind('\n', e.body.size() - 2) + 1;
         if (crypto::sha256_hex(std::string_view(e.body).substr(0, hashed)) != e.entry_hash)
-            r.problems.push_back(name + ": content does not match its entry_hash (edited)");
-        if (by_seq.contains(*e.seq)) r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", name, *e.seq));
+            r.problems.push_back(entry_name(e) + ": content does not match its entry_hash (edited)");
+        if (by_seq.contains(*e.seq))
+            r.problems.push_back(fmt::format("{}: chain_seq {} appears twice", entry_name(e), *e.seq));
         by_seq[*e.seq] = &e;
         if (previous_in_file && *previous_in_file->seq <= *e.seq)
-            r.problems.push_back(
-                fmt::format("{} and {}: out of append order (reordered)", entry_name(*previous_in_file), name));
+            r.problems.push_back(fmt::format("{} and {}: out of append order (reordered)",
+                                             entry_name(*previous_in_file), entry_name(e)));
         previous_in_file = &e;
         if (e.operation_id.size() >= 14 && e.operation_id.substr(4, 7) != e.month)
-            r.problems.push_back(fmt::format("{}: in the {} section", name, e.month));
+            r.problems.push_back(fmt::format("{}: in the {} section", entry_name(e), e.month));
     }
     uint64_t expected = 1;
     for (const auto& [seq, e] : by_seq) {
@@ -348,14 +354,11 @@ std::string default_origin() {
     return env_or("QUANTUM_CHECKPOINT_ORIGIN", hostname() + "/quantum-ops/ledger");
 }
 
-crypto::CheckpointBody checkpoint_body(const Ledger& l, const std::string& origin) {
-    crypto::Frontier f;
-    for (const auto* e : append_order(l))
-        f.append(crypto::leaf_hash(e->body));
+crypto::CheckpointBody checkpoint_body(const crypto::Frontier& tree, const std::string& origin) {
     crypto::CheckpointBody b;
     b.origin = origin;
-    b.size = f.size();
-    b.root = f.root();
+    b.size = tree.size();
+    b.root = tree.root();
     return b;
 }
 
@@ -377,6 +380,7 @@ CheckpointReport check_checkpoints(const Ledger& l, const std::vector<crypto::Ch
         r.problems.push_back(fmt::format("{}: {}: {}", where, p.kind, p.detail));
     }
     r.checkpoints = check.checkpoints();
+    r.tree = check.frontier();
     if (!keys.empty()) r.largest = check.largest_consistent();
     uint64_t covered = 0;
     for (const auto& c : r.checkpoints)
@@ -423,7 +427,12 @@ ChainHead chain_head(const Ledger& l) {
 
 std::string insert_entry(std::string_view text, const std::string& month, const std::string& block_body, uint64_t seq,
                          const std::string& entry_hash) {
-    std::string out(text);
+    // One allocation for the new file: the block, a month heading and the head comment
+    // fit in the slack, so the edits below move text but never reallocate it.
+    constexpr size_t k_slack_bytes = 256;
+    std::string out;
+    out.reserve(text.size() + block_body.size() + k_slack_bytes);
+    out.append(text);
     if (!out.empty() && !out.ends_with('\n')) out.push_back('\n');
     std::string block = "```yaml\n" + block_body;
     if (!block.ends_with('\n')) block.push_back('\n');

@@ -85,8 +85,8 @@ Result<std::optional<crypto::SigningKey>> load_signing_key();
 // $QUANTUM_CHECKPOINT_ORIGIN, else <hostname>/quantum-ops/ledger.
 std::string default_origin();
 
-// The checkpoint body of the ledger's entries.
-crypto::CheckpointBody checkpoint_body(const Ledger& ledger, const std::string& origin);
+// The checkpoint body of a tree of the ledger's entries (check_checkpoints computes it).
+crypto::CheckpointBody checkpoint_body(const crypto::Frontier& tree, const std::string& origin);
 
 struct CheckpointReport {
     std::vector<std::string> problems; // each naming the entry and its line, or the file
@@ -95,6 +95,7 @@ struct CheckpointReport {
     bool stored = false;                           // <ledger>.checkpoint was there
     uint64_t uncovered = 0;                        // entries (append order) after the stored checkpoint's
     std::string uncovered_problem;                 // what verify reports about them (not in problems)
+    crypto::Frontier tree;                         // of every entry's leaf, in append order
 };
 
 // Checks the ledger's entries against the checkpoints (inputs: the stored one first, then

@@ -22,8 +22,13 @@ Ledger parsed(const std::string& text) {
     return *l;
 }
 
+struct Appended {
+    std::string text; // the new file
+    std::string body; // the new entry's block
+};
+
 // text with one more chained entry in month, as an append writes it.
-std::string appended(const std::string& text, const std::string& month, const std::string& notes) {
+Appended append_to(const std::string& text, const std::string& month, const std::string& notes) {
     const Ledger l = parsed(text);
     const ChainHead head = chain_head(l);
     const std::string id = next_operation_id(l, month + "-15");
@@ -31,7 +36,11 @@ std::string appended(const std::string& text, const std::string& month, const st
         render_entry({{"operation_id", Field::Kind::scalar, id, {}, {}}, {"notes", Field::Kind::scalar, notes, {}, {}}},
                      head.seq + 1, head.hash);
     const std::string hash = body.substr(body.rfind("entry_hash: \"") + 13, 64);
-    return insert_entry(text, month, body, head.seq + 1, hash);
+    return {insert_entry(text, month, body, head.seq + 1, hash), body};
+}
+
+std::string appended(const std::string& text, const std::string& month, const std::string& notes) {
+    return append_to(text, month, notes).text;
 }
 
 } // namespace
@@ -144,6 +153,30 @@ TEST_CASE("ledger: insertion into odd files keeps one entry per block and a newl
         CHECK(out.ends_with('\n'));
         CHECK(out.find("\n\n\n") == std::string::npos);
         CHECK(verify(after).problems.empty());
+    }
+}
+
+TEST_CASE("ledger: an appended entry is the last leaf: the new file's tree is the old tree plus its block") {
+    // ops-ledger-append signs this tree without parsing the file it writes.
+    std::string three = seed();
+    for (const auto* month : {"2026-11", "2026-11", "2025-12"})
+        three = appended(three, month, "entry");
+    for (const std::string& text :
+         {std::string(), std::string("# T\n\n---\n\n## Template\n"),
+          std::string("# T\n## Intro\n## 2026-10\n```yaml\n---\na: b\n```\n"), seed(), three}) {
+        for (const auto* month : {"2026-12", "2026-01", "2025-01"}) {
+            INFO(text << "\n" << month);
+            const auto [out, body] = append_to(text, month, "new");
+            crypto::Frontier expected = check_checkpoints(parsed(text), {}, {}, false).tree;
+            expected.append(crypto::leaf_hash(body));
+            const Ledger after = parsed(out);
+            const crypto::Frontier tree = check_checkpoints(after, {}, {}, false).tree;
+            CHECK(tree.size() == expected.size());
+            CHECK(tree.root() == expected.root());
+            const auto order = append_order(after);
+            REQUIRE(!order.empty());
+            CHECK(order.back()->body == body);
+        }
     }
 }
 

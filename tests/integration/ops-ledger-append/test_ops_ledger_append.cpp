@@ -291,6 +291,45 @@ TEST_CASE("ops-ledger-append: --rollback-of appends a ROLLBACK entry naming the 
     CHECK(node_of(l.entries[3])["outcome"].as<std::string>() == "SUCCESS");
 }
 
+TEST_CASE("ops-ledger-append: git_commit and git_branch name the checkout holding the ledger, unknown outside one") {
+    if (test::run({"git", "--version"}).exit_code != 0) QOPS_SKIP("git is not installed");
+    TempDir tmp;
+    const auto git = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"git", "-C", tmp.file("repo"), "-c", "user.email=t@x", "-c", "user.name=t"});
+        test::RunOptions o;
+        o.unset_env = {"GIT_DIR", "GIT_WORK_TREE"};
+        return test::run(args, o);
+    };
+    const auto facts = [](const std::string& ledger) {
+        test::RunOptions o = signed_env(ledger);
+        o.unset_env = {"GIT_DIR", "GIT_WORK_TREE"};
+        auto args = base_args(ledger);
+        REQUIRE(test::run(args, o).exit_code == 0);
+        const YAML::Node n = node_of(parsed(ledger).entries[0]);
+        return std::pair{n["git_commit"].as<std::string>(), n["git_branch"].as<std::string>()};
+    };
+    const std::pair<std::string, std::string> unknown{"unknown", "unknown"};
+    SECTION("outside a checkout") {
+        if (test::run({"git", "-C", tmp.path(), "rev-parse", "--git-dir"}).exit_code == 0)
+            QOPS_SKIP("$TMPDIR is inside a git checkout");
+        CHECK(facts(tmp.write("L.md", "# L\n")) == unknown);
+    }
+    SECTION("in a checkout (through a symlink too), and in one without a commit yet") {
+        std::filesystem::create_directories(tmp.file("repo/ops"));
+        REQUIRE(git({"init", "-q", "--initial-branch=trunk"}).exit_code == 0);
+        const std::string ledger = tmp.write("repo/ops/L.md", "# L\n");
+        CHECK(facts(ledger) == unknown);
+        REQUIRE(git({"add", "-A"}).exit_code == 0);
+        REQUIRE(git({"commit", "-qm", "ledger"}).exit_code == 0);
+        const auto head = git({"rev-parse", "--short=8", "HEAD"});
+        REQUIRE(head.exit_code == 0);
+        const std::pair<std::string, std::string> expected{head.out.substr(0, head.out.find('\n')), "trunk"};
+        CHECK(facts(ledger) == expected);
+        std::filesystem::create_directory_symlink(tmp.file("repo/ops"), tmp.file("link"));
+        CHECK(facts(tmp.file("link/L.md")) == expected);
+    }
+}
+
 TEST_CASE(
     "ops-ledger-append: 32 processes appending at once give 32 distinct consecutive ids and a chain that verifies") {
     TempDir tmp;
