@@ -110,7 +110,7 @@ Result<void> walk(int fd, uint64_t end, const std::string& legacy_key, uint64_t 
                   crypto::CheckpointCheck& check, const InFile& in, Walk& w) {
     crypto::Sha256 h; // one context for every line's chain value
     auto problem = [&](uint64_t line, const char* kind, std::string detail) {
-        w.problems.push_back({line, kind, std::move(detail), in.file, in.file.empty() ? 0 : line - in.before});
+        w.problems.emplace_back(line, kind, std::move(detail), in.file, in.file.empty() ? 0 : line - in.before);
     };
     auto on_line = [&](std::string_view line) {
         ++w.lines;
@@ -167,11 +167,11 @@ Result<Walk> walk_all(const std::string& path, const std::vector<Segment>& segme
         if (!fd) {
             if (fd.error().kind != ErrorKind::not_found) return fd.error();
             if (present)
-                w.problems.push_back({w.lines + 1, "missing file",
-                                      fmt::format("{} (entries {}-{}) is gone, but older rotated files are there: "
-                                                  "removed or renamed",
-                                                  s.path, w.lines + 1, s.end.frontier.size()),
-                                      s.path, 0});
+                w.problems.emplace_back(w.lines + 1, "missing file",
+                                        fmt::format("{} (entries {}-{}) is gone, but older rotated files are there: "
+                                                    "removed or renamed",
+                                                    s.path, w.lines + 1, s.end.frontier.size()),
+                                        s.path, 0);
             else
                 w.expired = s.end.frontier.size();
             continue_from(s.end, check, w);
@@ -183,16 +183,16 @@ Result<Walk> walk_all(const std::string& path, const std::vector<Segment>& segme
             return r.error();
         // Then on from the recorded state, so that each file is judged on its own lines.
         if (w.lines != s.end.frontier.size()) {
-            w.problems.push_back({w.lines, "rotated file changed",
-                                  fmt::format("{} ends at entry {}, but {} recorded entry {} when it was rotated",
-                                              s.path, w.lines, segments_path(path), s.end.frontier.size()),
-                                  s.path, 0});
+            w.problems.emplace_back(w.lines, "rotated file changed",
+                                    fmt::format("{} ends at entry {}, but {} recorded entry {} when it was rotated",
+                                                s.path, w.lines, segments_path(path), s.end.frontier.size()),
+                                    s.path, 0);
             continue_from(s.end, check, w);
         } else if (w.chain != s.end.chain || check.frontier().root() != s.end.frontier.root()) {
-            w.problems.push_back({w.lines, "rotated file changed",
-                                  fmt::format("{} does not hash to the tree {} recorded when it was rotated (edited)",
-                                              s.path, segments_path(path)),
-                                  s.path, 0});
+            w.problems.emplace_back(w.lines, "rotated file changed",
+                                    fmt::format("{} does not hash to the tree {} recorded when it was rotated (edited)",
+                                                s.path, segments_path(path)),
+                                    s.path, 0);
             continue_from(s.end, check, w);
         }
     }
@@ -526,7 +526,7 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
         auto accepted = crypto::accepted_input(options.state_dir, inputs);
         if (!accepted) {
             if (accepted.error().code != ExitCode::integrity) return accepted.error();
-            rep.problems.push_back({0, "garbled state", accepted.error().message});
+            rep.problems.emplace_back(0, "garbled state", accepted.error().message);
         } else if (*accepted) {
             inputs.push_back(std::move(**accepted));
         }
@@ -552,14 +552,14 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
         if (c.consistent && (c.authenticated || !rep.authenticated)) covered = std::max(covered, c.body.size);
     if (rep.authenticated) rep.largest = check.largest_consistent();
     if (inputs.empty() && rep.lines > 0)
-        rep.problems.push_back({0, "no checkpoint",
-                                fmt::format("no checkpoint {}: removed, or a first-edition log (`audit-log rescan`, "
-                                            "ops/UPGRADE.md)",
-                                            checkpoint_path(path))});
+        rep.problems.emplace_back(0, "no checkpoint",
+                                  fmt::format("no checkpoint {}: removed, or a first-edition log (`audit-log rescan`, "
+                                              "ops/UPGRADE.md)",
+                                              checkpoint_path(path)));
     else if (rep.stored_checkpoint && covered < rep.lines && check.problems().empty())
-        rep.problems.push_back(
-            {covered + 1, "uncovered",
-             fmt::format("lines {}-{} are in no checkpoint (appended outside audit-log?)", covered + 1, rep.lines)});
+        rep.problems.emplace_back(
+            covered + 1, "uncovered",
+            fmt::format("lines {}-{} are in no checkpoint (appended outside audit-log?)", covered + 1, rep.lines));
     else if (covered < rep.lines)
         rep.unchecked_tail = rep.lines - covered;
     std::stable_sort(rep.problems.begin(), rep.problems.end(),

@@ -73,7 +73,7 @@ Result<std::vector<Segment>> read_segments(const std::string& log) {
         if (name.find('/') != std::string::npos || name == "." || name == ".." ||
             (!out.empty() && state->frontier.size() < out.back().end.frontier.size()))
             return integrity_error(fmt::format("{} line {}: garbled", segments_path(log), n));
-        out.push_back({dir + "/" + name, std::move(*state)});
+        out.push_back({fmt::format("{}/{}", dir, name), std::move(*state)});
         rest.remove_prefix(nl + 1);
     }
     return out;
@@ -110,7 +110,7 @@ Result<std::optional<std::string>> find_renamed(const std::string& log, const Tr
         if (name.size() <= base.size() + 1 || !name.starts_with(base) ||
             (name[base.size()] != '-' && name[base.size()] != '.'))
             continue;
-        const std::string path = dir_of(log) + "/" + name;
+        const std::string path = fmt::format("{}/{}", dir_of(log), name);
         if (std::any_of(recorded.begin(), recorded.end(), [&](const Segment& s) { return name_of(s.path) == name; }))
             continue;
         struct stat st {};

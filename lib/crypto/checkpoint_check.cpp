@@ -68,7 +68,7 @@ CheckpointCheck::CheckpointCheck(const std::vector<CheckpointInput>& inputs, con
         std::string text = is_note ? in.note.substr(0, blank + 1) : in.note;
         auto body = parse_checkpoint_body(text);
         if (!body) {
-            m_problems.push_back({0, "unreadable checkpoint", fmt::format("{}: {}", in.source, body.error().message)});
+            m_problems.emplace_back(0, "unreadable checkpoint", fmt::format("{}: {}", in.source, body.error().message));
             continue;
         }
         c.body = *body;
@@ -77,31 +77,31 @@ CheckpointCheck::CheckpointCheck(const std::vector<CheckpointInput>& inputs, con
             c.trusted_state = true;
         } else if (!keys.empty()) {
             if (!is_note) {
-                m_problems.push_back({0, "unsigned checkpoint",
-                                      fmt::format("{} is not signed (appended without a signing key?)", in.source)});
+                m_problems.emplace_back(0, "unsigned checkpoint",
+                                        fmt::format("{} is not signed (appended without a signing key?)", in.source));
             } else if (auto opened = open_note(in.note, keys); !opened) {
-                m_problems.push_back({0, "bad signature", fmt::format("{}: {}", in.source, opened.error().message)});
+                m_problems.emplace_back(0, "bad signature", fmt::format("{}: {}", in.source, opened.error().message));
             } else if (std::none_of(opened->signers.begin(), opened->signers.end(),
                                     [&](const VerifierKey& k) { return k.name == c.body.origin; })) {
-                m_problems.push_back({0, "unlisted signer",
-                                      fmt::format("{}: no listed key named {} signed it", in.source, c.body.origin)});
+                m_problems.emplace_back(0, "unlisted signer",
+                                        fmt::format("{}: no listed key named {} signed it", in.source, c.body.origin));
             } else {
                 c.authenticated = true;
             }
         }
         if (!m_checkpoints.empty() && c.body.origin != m_checkpoints.front().body.origin) {
-            m_problems.push_back({0, "other origin",
-                                  fmt::format("{} is a checkpoint of {}, not of {}", in.source, c.body.origin,
-                                              m_checkpoints.front().body.origin)});
+            m_problems.emplace_back(0, "other origin",
+                                    fmt::format("{} is a checkpoint of {}, not of {}", in.source, c.body.origin,
+                                                m_checkpoints.front().body.origin));
             continue;
         }
         for (const auto& other : m_checkpoints)
             if (other.body.size == c.body.size && other.body.root != c.body.root)
-                m_problems.push_back(
-                    {c.body.size, "equivocation",
-                     fmt::format("{} and {} are two checkpoints of {} at size {} with different roots ({} and {})",
-                                 other.source, in.source, c.body.origin, c.body.size, root_text(other.body.root),
-                                 root_text(c.body.root))});
+                m_problems.emplace_back(
+                    c.body.size, "equivocation",
+                    fmt::format("{} and {} are two checkpoints of {} at size {} with different roots ({} and {})",
+                                other.source, in.source, c.body.origin, c.body.size, root_text(other.body.root),
+                                root_text(c.body.root)));
         m_checkpoints.push_back(std::move(c));
     }
     for (size_t i = 0; i < m_checkpoints.size(); ++i)
@@ -117,11 +117,11 @@ void CheckpointCheck::check_due() {
         if (m_frontier.root() == c.body.root) {
             c.consistent = true;
         } else {
-            m_problems.push_back(
-                {c.body.size, "rewritten",
-                 fmt::format("entries 1-{} do not hash to the root of {} (size {}): an entry at or before "
-                             "it was changed, removed or inserted",
-                             c.body.size, c.source, c.body.size)});
+            m_problems.emplace_back(
+                c.body.size, "rewritten",
+                fmt::format("entries 1-{} do not hash to the root of {} (size {}): an entry at or before "
+                            "it was changed, removed or inserted",
+                            c.body.size, c.source, c.body.size));
         }
     }
 }
@@ -141,9 +141,9 @@ void CheckpointCheck::restart_at(const Frontier& from) {
 void CheckpointCheck::finish() {
     for (; m_next < m_order.size(); ++m_next) {
         const auto& c = m_checkpoints[m_order[m_next]];
-        m_problems.push_back({m_frontier.size() + 1, "truncated",
-                              fmt::format("the log ends after {} entries but {} names {} (entries removed)",
-                                          m_frontier.size(), c.source, c.body.size)});
+        m_problems.emplace_back(m_frontier.size() + 1, "truncated",
+                                fmt::format("the log ends after {} entries but {} names {} (entries removed)",
+                                            m_frontier.size(), c.source, c.body.size));
     }
 }
 
