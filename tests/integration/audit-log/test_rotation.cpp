@@ -297,3 +297,26 @@ TEST_CASE("audit log rotation: logrotate with the package's snippet rotates, and
     CHECK(j.at("lines") == 10);
     CHECK(j.at("files").size() == 4);
 }
+
+TEST_CASE("audit log rotation: files root writes beside the log keep the log's owner") {
+    if (geteuid() != 0) QOPS_SKIP("needs root (chown)");
+    TempDir tmp;
+    test::CheckpointKeys keys;
+    const std::string log = tmp.file("audit.log");
+    std::ofstream(log).close();
+    const uid_t nobody = getpwnam("nobody")->pw_uid;
+    const gid_t nogroup = getgrnam("nogroup")->gr_gid;
+    REQUIRE(::chown(log.c_str(), nobody, nogroup) == 0);
+    // The emergency stop appends as root, and so does an operator with sudo; the services
+    // that read and append later run as the log's owner.
+    REQUIRE(audit_log(log, {"append", "as root"}, keys.env()).exit_code == 0);
+    REQUIRE(audit_log(log, {"rotate"}, keys.env()).exit_code == 0);
+    for (const std::string& f :
+         std::vector<std::string>{log, log + ".tree", log + ".checkpoint", log + ".segments", rotated(log).at(0)}) {
+        struct stat st {};
+        REQUIRE(::stat(f.c_str(), &st) == 0);
+        INFO(f);
+        CHECK(st.st_uid == nobody);
+        CHECK(st.st_gid == nogroup);
+    }
+}
