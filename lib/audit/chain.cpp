@@ -28,8 +28,6 @@ namespace {
 
 constexpr size_t k_max_note_bytes = 64 * 1024;
 constexpr size_t k_max_tree_state_bytes = 8 * 1024;
-// An escaped message grows at most 4x (\xHH); the stamp, TAB and chain add < 128 bytes.
-constexpr uint64_t k_max_line_bytes = 4 * k_max_message_bytes + 128;
 constexpr std::string_view k_legacy_extension = "legacy ";
 
 using crypto::Problem;
@@ -58,24 +56,28 @@ uint64_t legacy_allowed(const crypto::CheckpointBody& body) {
 }
 
 crypto::CheckpointBody body_of(const TreeState& s, const std::string& origin) {
-    crypto::CheckpointBody b;
-    b.origin = origin;
-    b.size = s.frontier.size();
-    b.root = s.frontier.root();
+    auto b = crypto::CheckpointBody::of_tree(origin, s.frontier);
     if (s.legacy > 0) b.extensions.push_back(fmt::format("{}{}", k_legacy_extension, s.legacy));
     return b;
+}
+
+// Replaces the tree state alone (the tree did not change: the checkpoint stays), owned as
+// `like`. Errors: unavailable.
+Result<void> store_tree(const std::string& path, const TreeState& s, const std::string& like) {
+    if (auto w = write_file_atomic(tree_path(path), s.serialize() + "\n", 0640); !w)
+        return with_context(std::move(w), "cannot write the tree state");
+    match_owner(tree_path(path), like);
+    return {};
 }
 
 // Stores the tree state, then the checkpoint it names. Errors: usage (origin), unavailable.
 Result<std::string> store(const std::string& path, const TreeState& s, const AppendOptions& o) {
     auto note = crypto::checkpoint_note(body_of(s, o.origin.empty() ? default_origin() : o.origin), o.key);
     if (!note) return note.error();
-    if (auto w = write_file_atomic(tree_path(path), s.serialize() + "\n", 0640); !w)
-        return with_context(Result<std::string>(w.error()), "cannot write the tree state");
+    if (auto w = store_tree(path, s, path); !w) return w.error();
     // Public: the checkpoint is what witnesses and quantum-status read.
     if (auto w = write_file_atomic(checkpoint_path(path), *note, 0644); !w)
         return with_context(Result<std::string>(w.error()), "cannot write the checkpoint");
-    match_owner(tree_path(path), path);
     match_owner(checkpoint_path(path), path);
     return note;
 }
@@ -181,19 +183,16 @@ Result<Walk> walk_all(const std::string& path, const std::vector<Segment>& segme
         w.files.push_back(s.path);
         if (auto r = walk(fd->get(), file_size(fd->get()), legacy_key, legacy_limit, check, {s.path, w.lines}, w); !r)
             return r.error();
-        // Then on from the recorded state, so that each file is judged on its own lines.
-        if (w.lines != s.end.frontier.size()) {
-            w.problems.emplace_back(w.lines, "rotated file changed",
-                                    fmt::format("{} ends at entry {}, but {} recorded entry {} when it was rotated",
-                                                s.path, w.lines, segments_path(path), s.end.frontier.size()),
-                                    s.path, 0);
-            continue_from(s.end, check, w);
-        } else if (w.chain != s.end.chain || check.frontier().root() != s.end.frontier.root()) {
-            w.problems.emplace_back(w.lines, "rotated file changed",
-                                    fmt::format("{} does not hash to the tree {} recorded when it was rotated (edited)",
-                                                s.path, segments_path(path)),
-                                    s.path, 0);
-            continue_from(s.end, check, w);
+        std::string changed;
+        if (w.lines != s.end.frontier.size())
+            changed = fmt::format("{} ends at entry {}, but {} recorded entry {} when it was rotated", s.path, w.lines,
+                                  segments_path(path), s.end.frontier.size());
+        else if (w.chain != s.end.chain || check.frontier().root() != s.end.frontier.root())
+            changed = fmt::format("{} does not hash to the tree {} recorded when it was rotated (edited)", s.path,
+                                  segments_path(path));
+        if (!changed.empty()) {
+            w.problems.emplace_back(w.lines, "rotated file changed", std::move(changed), s.path, 0);
+            continue_from(s.end, check, w); // on from the recorded state: each file judged on its own lines
         }
     }
     if (live >= 0) {
@@ -206,52 +205,82 @@ Result<Walk> walk_all(const std::string& path, const std::vector<Segment>& segme
     return w;
 }
 
-// Replaces the tree state alone (the tree did not change: the checkpoint stays), owned as
-// `like`. Errors: unavailable.
-Result<void> store_tree(const std::string& path, const TreeState& s, const std::string& like) {
-    if (auto w = write_file_atomic(tree_path(path), s.serialize() + "\n", 0640); !w)
-        return with_context(std::move(w), "cannot write the tree state");
-    match_owner(tree_path(path), like);
-    return {};
+// Whether the last rotated file recorded is the one state describes (a rotation recorded,
+// the tree state not reset yet).
+bool recorded_last(const std::vector<Segment>& segments, const TreeState& state) {
+    return !segments.empty() && same_tree(segments.back().end, state);
 }
+
+// The entries of the last rotated file recorded.
+uint64_t lines_of_last(const std::vector<Segment>& segments) {
+    const uint64_t before = segments.size() > 1 ? segments[segments.size() - 2].end.frontier.size() : 0;
+    return segments.back().end.frontier.size() - before;
+}
+
+enum class Settled {
+    no,       // not a rotation
+    finished, // a rotation recorded before; the tree state is reset now
+    recorded, // a renamed file (logrotate, or rotate() interrupted) is recorded now
+};
 
 // The log is empty but its tree state describes bytes: when it was rotated (by rotate(),
 // interrupted after the rename, or by logrotate renaming it), records the rotated file if
-// need be and sets state to the empty new file. false: not a rotation.
-Result<bool> settle_rotation(const std::string& path, TreeState& state) {
+// need be and sets state to the empty new file.
+Result<Settled> settle_rotation(const std::string& path, TreeState& state) {
     auto segments = read_segments(path);
     if (!segments) return segments.error();
-    if (segments->empty() || !same_tree(segments->back().end, state)) {
+    Settled how = Settled::finished;
+    if (!recorded_last(*segments, state)) {
         auto renamed = find_renamed(path, state, *segments);
         if (!renamed) return renamed.error();
-        if (!*renamed) return false;
+        if (!*renamed) return Settled::no;
         segments->push_back({**renamed, state});
         if (auto w = write_segments(path, *segments); !w) return w.error();
+        how = Settled::recorded;
     }
     state.bytes = 0;
     if (auto w = store_tree(path, state, segments->back().path); !w) return w.error();
-    return true;
+    return how;
 }
+
+// The file logrotate renamed the log to a moment ago, not recorded yet (its postrotate
+// has not run): verify reads it where it is, and records nothing.
+std::optional<Segment> unrecorded_rename(const std::string& path, const std::vector<Segment>& segments) {
+    auto text = read_file(tree_path(path), k_max_tree_state_bytes);
+    if (!text) return std::nullopt;
+    auto state = TreeState::parse(*text);
+    if (!state || state->bytes == 0 || recorded_last(segments, *state)) return std::nullopt;
+    auto renamed = find_renamed(path, *state, segments);
+    if (!renamed || !*renamed) return std::nullopt;
+    return Segment{**renamed, std::move(*state)};
+}
+
+// The tree state of a log brought up to its end, and how.
+struct Current {
+    TreeState state;
+    uint64_t recovered = 0; // a line an interrupted writer left after the state, taken in
+    bool recorded = false;  // a renamed file was recorded (settle_rotation)
+};
 
 // The tree state of the log open as fd, brought up to the log's end. A line an
 // interrupted writer left after the state is taken in when it continues the chain.
-Result<TreeState> current_state(const std::string& path, int fd, uint64_t& recovered) {
+Result<Current> current_state(const std::string& path, int fd) {
     const uint64_t size = file_size(fd);
     auto text = read_file(tree_path(path), k_max_tree_state_bytes);
     if (!text) {
         if (text.error().kind != ErrorKind::not_found) return text.error();
-        if (size == 0) return TreeState{};
+        if (size == 0) return Current{};
         return integrity_error(fmt::format("{} has no tree state {}: a first-edition log, or the state was removed; "
                                            "check it with `audit-log verify`, then run `audit-log rescan`",
                                            path, tree_path(path)));
     }
     auto state = TreeState::parse(*text);
-    if (!state) return with_context(std::move(state), tree_path(path));
-    if (state->bytes == size) return state;
+    if (!state) return with_context(std::move(state), tree_path(path)).error();
+    if (state->bytes == size) return Current{std::move(*state)};
     if (size == 0) {
         auto settled = settle_rotation(path, *state);
         if (!settled) return settled.error();
-        if (*settled) return state;
+        if (*settled != Settled::no) return Current{std::move(*state), 0, *settled == Settled::recorded};
     }
     if (size > state->bytes && size - state->bytes <= k_max_line_bytes) {
         crypto::Sha256 h;
@@ -265,8 +294,7 @@ Result<TreeState> current_state(const std::string& path, int fd, uint64_t& recov
             state->frontier.append(crypto::leaf_hash(line));
             state->chain = std::string(*v->chain);
             state->bytes = size;
-            recovered = 1;
-            return state;
+            return Current{std::move(*state), 1};
         }
     }
     return integrity_error(fmt::format("{} is {} bytes but its tree state describes {}: written outside audit-log, "
@@ -356,14 +384,16 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
     auto fd = open_log(path);
     if (!fd) return fd.error();
     Appended out;
-    auto state = current_state(path, fd->get(), out.recovered);
-    if (!state) return state.error();
+    auto current = current_state(path, fd->get());
+    if (!current) return current.error();
+    out.recovered = current->recovered;
+    const TreeState& state = current->state;
     // The line taken in is stored first, so that this append, interrupted too, leaves again
     // one line at most after the state.
     if (out.recovered > 0)
-        if (auto r = store(path, *state, options); !r) return r.error();
+        if (auto r = store(path, state, options); !r) return r.error();
     std::string block;
-    TreeState next = *state;
+    TreeState next = state;
     for (const auto& message : messages) {
         const std::string text = fmt::format("[{}] {}", iso8601_utc_micros(now_epoch_micros()), text::escape(message));
         next.chain = chain_value("", next.chain, text);
@@ -378,14 +408,14 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
         const int err = w < 0 ? errno : ENOSPC;
         // Take a partial write (disk full) back out so the log stays whole; if even that
         // fails, verify names the cut-off line.
-        const bool cut_back = w <= 0 || ::ftruncate(fd->get(), static_cast<off_t>(state->bytes)) == 0;
+        const bool cut_back = w <= 0 || ::ftruncate(fd->get(), static_cast<off_t>(state.bytes)) == 0;
         return unavailable(fmt::format("cannot write {}: {}{}", path, errno_text(err),
                                        cut_back ? "" : " (a partial line is left; verify names it)"),
                            ErrorKind::io);
     }
     if (options.sync && ::fdatasync(fd->get()) != 0)
         return unavailable(fmt::format("cannot sync {}: {}", path, errno_text(errno)));
-    next.bytes = state->bytes + block.size();
+    next.bytes = state.bytes + block.size();
     auto note = store(path, next, options);
     if (!note)
         return unavailable(fmt::format("{} entries written to {}, but {} (the next append refuses: run "
@@ -399,26 +429,23 @@ Result<Appended> append(const std::string& path, const std::vector<std::string>&
 Result<Rotated> rotate(const std::string& path, bool renamed_only) {
     auto lock = FileLock::acquire(lock_path(path));
     if (!lock) return lock.error();
-    auto before = read_segments(path);
-    if (!before) return before.error();
-    Rotated out;
-    TreeState state;
+    Current current;
     {
         auto fd = open_log(path);
         if (!fd) return fd.error();
-        uint64_t recovered = 0;
-        auto current = current_state(path, fd->get(), recovered);
-        if (!current) return current.error();
-        state = std::move(*current);
-        if (recovered > 0)
-            if (auto w = store_tree(path, state, path); !w) return w.error();
+        auto c = current_state(path, fd->get());
+        if (!c) return c.error();
+        current = std::move(*c);
     }
+    TreeState& state = current.state;
+    if (current.recovered > 0)
+        if (auto w = store_tree(path, state, path); !w) return w.error();
     auto segments = read_segments(path);
     if (!segments) return segments.error();
-    if (segments->size() > before->size()) { // settled: renamed by logrotate
+    Rotated out;
+    if (current.recorded) { // renamed by logrotate (or a rotation interrupted), recorded now
         out.path = segments->back().path;
-        out.lines = segments->back().end.frontier.size() -
-                    (segments->size() > 1 ? (*segments)[segments->size() - 2].end.frontier.size() : 0);
+        out.lines = lines_of_last(*segments);
         out.renamed = true;
         return out;
     }
@@ -431,8 +458,8 @@ Result<Rotated> rotate(const std::string& path, bool renamed_only) {
     if (::rename(path.c_str(), target.c_str()) != 0)
         return unavailable(fmt::format("cannot rename {} to {}: {}", path, target, errno_text(errno)), ErrorKind::io);
     if (auto d = fsync_parent_dir(path); !d) return d.error();
-    out.lines = state.frontier.size() - (segments->empty() ? 0 : segments->back().end.frontier.size());
     segments->push_back({target, state});
+    out.lines = lines_of_last(*segments);
     if (auto w = write_segments(path, *segments); !w) return w.error();
     state.bytes = 0;
     if (auto w = store_tree(path, state, target); !w) return w.error();
@@ -512,14 +539,8 @@ Result<VerifyReport> verify(const std::string& path, const VerifyOptions& option
             return stored.error();
         }
         if (fd) end = file_size(fd->get());
-        // Renamed by logrotate a moment ago, its postrotate not run yet: read the file
-        // where it is (verify records nothing).
         if (end == 0)
-            if (auto state = read_file(tree_path(path), k_max_tree_state_bytes))
-                if (auto parsed = TreeState::parse(*state);
-                    parsed && parsed->bytes > 0 && (segments.empty() || !same_tree(segments.back().end, *parsed)))
-                    if (auto renamed = find_renamed(path, *parsed, segments); renamed && *renamed)
-                        segments.push_back({**renamed, *parsed});
+            if (auto renamed = unrecorded_rename(path, segments)) segments.push_back(std::move(*renamed));
     }
     inputs.insert(inputs.end(), options.checkpoints.begin(), options.checkpoints.end());
     if (!options.state_dir.empty()) {

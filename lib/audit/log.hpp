@@ -24,6 +24,9 @@ namespace qops::audit {
 
 inline constexpr const char* k_zero_chain = "0000000000000000000000000000000000000000000000000000000000000000";
 inline constexpr size_t k_max_message_bytes = 64 * 1024;
+// The longest line an entry can be: an escaped message grows at most 4x (\xHH); the
+// stamp, TAB and chain add < 128 bytes.
+inline constexpr uint64_t k_max_line_bytes = 4 * k_max_message_bytes + 128;
 
 struct Entry {
     std::string text;                 // "[timestamp] escaped message" (what is chained)

@@ -15,8 +15,6 @@ namespace qops::audit {
 namespace {
 
 constexpr size_t k_max_segments_bytes = 16u << 20;
-// An escaped message grows at most 4x (\xHH); the stamp, TAB and chain add < 128 bytes.
-constexpr uint64_t k_max_line_bytes = 4 * k_max_message_bytes + 128;
 
 std::string dir_of(const std::string& log) {
     const auto dir = std::filesystem::path(log).parent_path().string();

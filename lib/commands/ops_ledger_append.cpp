@@ -371,11 +371,10 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     if (c.uncovered == 1 && !o.dry_run) {
         // Signed first, so that this append, interrupted too, leaves again one entry at most.
         log::warn("{}: {} (an interrupted append), taken in", o.ledger, c.uncovered_problem);
-        value_or_throw(with_context(
-            write_file_atomic(
-                checkpoint_path(o.ledger),
-                value_or_throw(crypto::checkpoint_note(checkpoint_body(c.tree, origin), key ? &*key : nullptr)), 0644),
-            "cannot write the checkpoint"));
+        const std::string taken = value_or_throw(
+            crypto::checkpoint_note(crypto::CheckpointBody::of_tree(origin, c.tree), key ? &*key : nullptr));
+        value_or_throw(
+            with_context(write_file_atomic(checkpoint_path(o.ledger), taken, 0644), "cannot write the checkpoint"));
     }
     if (!o.rollback_of.empty() && !has_operation(ledger, o.rollback_of))
         throw Failure(usage_error(fmt::format("--rollback-of {}: no such entry in {}", o.rollback_of, o.ledger)));
@@ -422,7 +421,7 @@ ExitCode append_entry(const AppendOptions& in, Metrics& metrics) {
     // leaf (tests/ledger and fuzz/fuzz_ledger check this against a parse of the new text).
     crypto::Frontier tree = c.tree;
     tree.append(crypto::leaf_hash(body));
-    const auto cp = checkpoint_body(tree, origin);
+    const auto cp = crypto::CheckpointBody::of_tree(origin, tree);
     const std::string note = value_or_throw(crypto::checkpoint_note(cp, key ? &*key : nullptr));
     value_or_throw(write_file_atomic(o.ledger, new_text, mode));
     // After the ledger: a writer killed between the two leaves an older checkpoint, which

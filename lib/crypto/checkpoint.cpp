@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace qops::crypto {
 
@@ -14,6 +15,14 @@ std::string CheckpointBody::text() const {
     for (const auto& e : extensions)
         out += e + "\n";
     return out;
+}
+
+CheckpointBody CheckpointBody::of_tree(std::string origin, const Frontier& tree) {
+    CheckpointBody b;
+    b.origin = std::move(origin);
+    b.size = tree.size();
+    b.root = tree.root();
+    return b;
 }
 
 Result<CheckpointBody> parse_checkpoint_body(std::string_view text) {

@@ -20,6 +20,8 @@ struct CheckpointBody {
 
     // The text, each line ending in a newline.
     std::string text() const;
+    // The body naming tree: its size and root.
+    static CheckpointBody of_tree(std::string origin, const Frontier& tree);
 };
 
 // Parses a checkpoint body. Errors: integrity (not a checkpoint: missing lines, a size

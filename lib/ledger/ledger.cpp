@@ -354,14 +354,6 @@ std::string default_origin() {
     return env_or("QUANTUM_CHECKPOINT_ORIGIN", hostname() + "/quantum-ops/ledger");
 }
 
-crypto::CheckpointBody checkpoint_body(const crypto::Frontier& tree, const std::string& origin) {
-    crypto::CheckpointBody b;
-    b.origin = origin;
-    b.size = tree.size();
-    b.root = tree.root();
-    return b;
-}
-
 CheckpointReport check_checkpoints(const Ledger& l, const std::vector<crypto::CheckpointInput>& inputs,
                                    const std::vector<crypto::VerifierKey>& keys, bool stored) {
     CheckpointReport r;

@@ -85,9 +85,6 @@ Result<std::optional<crypto::SigningKey>> load_signing_key();
 // $QUANTUM_CHECKPOINT_ORIGIN, else <hostname>/quantum-ops/ledger.
 std::string default_origin();
 
-// The checkpoint body of a tree of the ledger's entries (check_checkpoints computes it).
-crypto::CheckpointBody checkpoint_body(const crypto::Frontier& tree, const std::string& origin);
-
 struct CheckpointReport {
     std::vector<std::string> problems; // each naming the entry and its line, or the file
     std::vector<crypto::CheckedCheckpoint> checkpoints;
