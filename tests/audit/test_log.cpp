@@ -8,21 +8,9 @@
 
 using namespace qops;
 using namespace qops::audit;
+using qops::test::lines_of;
 using qops::test::slurp;
 using qops::test::TempDir;
-
-namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    std::string l;
-    while (std::getline(in, l))
-        out.push_back(l);
-    return out;
-}
-
-} // namespace
 
 TEST_CASE("audit log: messages with newlines, TABs, control bytes and invalid UTF-8 read back equal") {
     TempDir tmp;

@@ -41,4 +41,13 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    std::string l;
+    while (std::getline(in, l))
+        out.push_back(l);
+    return out;
+}
+
 } // namespace qops::test

@@ -2,6 +2,7 @@
 // A fresh directory under $TMPDIR for one test, removed with everything in it.
 
 #include <string>
+#include <vector>
 
 namespace qops::test {
 
@@ -22,5 +23,8 @@ private:
 
 // Reads a whole file (empty string if missing).
 std::string slurp(const std::string& path);
+
+// The lines of text, without their newlines.
+std::vector<std::string> lines_of(const std::string& text);
 
 } // namespace qops::test

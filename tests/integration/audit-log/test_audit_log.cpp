@@ -26,19 +26,11 @@
 
 using namespace qops;
 using namespace qops::audit;
+using qops::test::lines_of;
 using qops::test::slurp;
 using qops::test::TempDir;
 
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    std::string l;
-    while (std::getline(in, l))
-        out.push_back(l);
-    return out;
-}
 
 void write_lines(const std::string& path, const std::vector<std::string>& lines) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);

@@ -22,21 +22,13 @@
 #include <sstream>
 
 using namespace qops;
+using qops::test::lines_of;
 using qops::test::slurp;
 using qops::test::TempDir;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> out;
-    std::istringstream in(text);
-    std::string l;
-    while (std::getline(in, l))
-        out.push_back(l);
-    return out;
-}
 
 test::RunResult audit_log(const std::string& log, std::vector<std::string> args, test::RunOptions o = {}) {
     std::vector<std::string> argv{"audit-log", "--log", log};
