@@ -438,8 +438,13 @@ Result<Rotated> rotate(const std::string& path, bool renamed_only) {
         current = std::move(*c);
     }
     TreeState& state = current.state;
+    // Taking the line in means a new checkpoint, signed: that is an append's job, and
+    // rotate has no key (logrotate's postrotate runs it without one).
     if (current.recovered > 0)
-        if (auto w = store_tree(path, state, path); !w) return w.error();
+        return unavailable(fmt::format("cannot rotate {}: its last entry was left by an interrupted append, outside "
+                                       "the signed checkpoint; the next `audit-log append` takes it in, rotate after "
+                                       "that",
+                                       path));
     auto segments = read_segments(path);
     if (!segments) return segments.error();
     Rotated out;

@@ -151,7 +151,8 @@ struct Rotated {
 
 // Under the append lock: records a rotation done by renaming the log (logrotate), else,
 // unless renamed_only, renames a non-empty log to <log>-YYYYMMDD-<epoch> (UTC) and starts
-// an empty one. Errors: integrity (the tree state does not match the log), unavailable.
+// an empty one. Errors: integrity (the tree state does not match the log), unavailable
+// (also: the last entry was left by an interrupted append, which the next append signs).
 Result<Rotated> rotate(const std::string& path, bool renamed_only);
 
 struct VerifyOptions {

@@ -260,6 +260,30 @@ TEST_CASE("audit log rotation: a rotation interrupted at any step is finished by
     CHECK_THAT(refused.err, Catch::Contains("audit-log rescan"));
 }
 
+TEST_CASE("audit log rotation: a line an interrupted append left is signed by the next append, not rotated away") {
+    TempDir tmp;
+    test::CheckpointKeys keys;
+    const std::string log = tmp.file("audit.log");
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(audit_log(log, {"append", "before " + std::to_string(i)}, keys.env()).exit_code == 0);
+    // A writer killed between its line (chained, synced) and its tree state and checkpoint.
+    const auto last = audit::parse_line(lines_of(slurp(log)).back());
+    const std::string text = "[2026-12-02T17:00:00.000000Z] interrupted";
+    std::ofstream(log, std::ios::app) << text << "\t#" << audit::chain_value("", *last->chain, text) << "\n";
+    const std::string before = slurp(log + ".tree");
+    auto refused = audit_log(log, {"rotate"}, keys.env());
+    CHECK(refused.exit_code == 3);
+    CHECK_THAT(refused.err, Catch::Contains("the next `audit-log append` takes it in"));
+    CHECK(slurp(log + ".tree") == before);
+    CHECK_FALSE(fs::exists(log + ".segments"));
+    REQUIRE(audit_log(log, {"append", "after"}, keys.env()).exit_code == 0);
+    REQUIRE(audit_log(log, {"rotate"}, keys.env()).exit_code == 0);
+    auto r = audit_log(log, {"verify", "--json"}, keys.env());
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(nlohmann::json::parse(r.out).at("lines") == 5);
+}
+
 TEST_CASE("audit log rotation: logrotate with the package's snippet rotates, and the log goes on") {
     const char* logrotate = "/usr/sbin/logrotate";
     if (::access(logrotate, X_OK) != 0) QOPS_SKIP("logrotate is not installed");
